@@ -1,0 +1,3 @@
+"""leadstage: lead qualification for HubSpot and Salesforce."""
+
+__version__ = "0.1.0"
