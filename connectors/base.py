@@ -1,0 +1,174 @@
+"""The boundary every CRM connector implements, and the small types that cross it.
+
+A connector pulls canonical Contacts and Activities (mapping.model) and pushes Updates back. CRM-specific
+shapes (HubSpot property names, Salesforce sObjects) never leave the connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from leadstage.mapping.model import Activity, Contact
+
+
+class SweepKind(StrEnum):
+    """How a sweep walks the CRM: every record (list endpoint) or the ones changed in a time window."""
+
+    FULL = "full"
+    INCREMENTAL = "incremental"
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPosition:
+    """Where a sweep stands, durable after each committed page so an interrupted run resumes there.
+
+    An incremental sweep covers records modified in ``[since, until)``, walked in id order, ``after`` being
+    the last id done; ``until`` is fixed when the sweep starts, so the sweep ends even while records keep
+    changing (our own writes included). A full sweep walks everything; ``after`` is the CRM's paging token.
+    """
+
+    kind: SweepKind
+    until: datetime
+    since: datetime | None = None
+    after: str | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFailure:
+    """Why the CRM refused (or we could not read) one record; ``retryable`` ones may succeed later."""
+
+    contact_id: str
+    reason: str
+    retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPage:
+    """One page of pulled contacts, and the position to store once the page's outcome is durable.
+
+    ``rejected`` are records of the page that could not be read (they go to the dead-letter table);
+    ``missing_ids`` are ids asked for by a batch read that the CRM does not have (deleted or merged).
+    """
+
+    contacts: Sequence[Contact]
+    position: SweepPosition | None
+    rejected: Sequence[RecordFailure] = ()
+    missing_ids: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPage:
+    """One page of activities from a portal-wide stream (web events, campaign responses)."""
+
+    activities: Sequence[Activity]
+    position: SweepPosition
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Values to write to one contact, under canonical output names.
+
+    ``clear_first`` names outputs that must be cleared in a separate, earlier request (HubSpot's lifecycle
+    stage only moves forward unless cleared first).
+    """
+
+    contact_id: str
+    values: Mapping[str, str]
+    clear_first: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """The outcome of writing a list of Updates: which succeeded (with the CRM's new modification time)."""
+
+    written: Mapping[str, datetime | None] = field(default_factory=dict)
+    failures: Sequence[RecordFailure] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutputField:
+    """One field leadstage writes: canonical name, the CRM's name for it, and its type."""
+
+    name: str
+    crm_name: str
+    kind: str
+    label: str
+    options: Sequence[str] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What `leadstage check` found about a portal."""
+
+    reachable: bool
+    missing_fields: Sequence[OutputField] = ()
+    notes: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SetupReport:
+    """What `leadstage setup` created (or would create, in a dry run)."""
+
+    created: Sequence[str] = ()
+    existing: Sequence[str] = ()
+    instructions: Sequence[str] = ()
+
+
+class Connector(Protocol):
+    """What the sync engine needs from a CRM."""
+
+    crm: str
+
+    def check(self) -> CheckReport:
+        """Reach the CRM and report which of our output fields are missing."""
+        ...
+
+    def setup(self, dry_run: bool = False) -> SetupReport:
+        """Create our output fields where the CRM allows it (idempotent)."""
+        ...
+
+    def pull_contacts(self, position: SweepPosition) -> Iterator[ContactPage]:
+        """Pages of contacts from ``position`` on, each carrying the position after it."""
+        ...
+
+    def read_contacts(self, ids: Sequence[str]) -> ContactPage:
+        """The current state of the given contacts, in batches; unknown ids in ``missing_ids``."""
+        ...
+
+    def fetch_activities(self, contact_ids: Sequence[str]) -> list[Activity]:
+        """All engagement activities (emails, calls, meetings...) of these contacts, in batched calls."""
+        ...
+
+    def pull_activity_stream(self, position: SweepPosition) -> Iterator[ActivityPage]:
+        """Portal-wide activities that occurred in ``[since, until)`` (web events and the like)."""
+        ...
+
+    def write(self, updates: Sequence[Update]) -> WriteResult:
+        """Write updates in the largest batches the API allows; per-record failures are reported, not raised."""
+        ...
+
+    def api_calls(self) -> int:
+        """Requests sent so far (retries included)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class ConnectorError(Exception):
+    """A CRM call failed for good (after the retries the policy allows)."""
+
+
+class QuotaExhausted(ConnectorError):
+    """The CRM's daily quota (or our configured share of it) is used up: stop the run, try again later."""
+
+
+class AuthenticationFailed(ConnectorError):
+    """The CRM refused the credentials."""

@@ -1,0 +1,361 @@
+"""The HubSpot connector: contacts, their activities and our properties, over hubspot-api-client.
+
+Reads: a full sweep walks the list endpoint; an incremental sweep searches ``lastmodifieddate`` in
+``[since, until)`` sorted by ``hs_object_id`` and always restarts the query after the last id seen (keyset
+paging), so it never meets the 10,000-result cap and never skips records that leave the window while it runs
+(our own writes move them out). Activities come in batches: associations v4 for a page of contacts, then batch
+reads of the activity objects. Writes go in batches of 100; a 207 names the records that failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, PublicObjectSearchRequest
+
+from leadstage.mapping.model import Activity, Contact
+from leadstage.mapping.values import OUTPUT_SPECS
+
+from . import hubspot_settings as hs
+from .base import (
+    ActivityPage,
+    CheckReport,
+    ContactPage,
+    OutputField,
+    RecordFailure,
+    SetupReport,
+    SweepKind,
+    SweepPosition,
+    Update,
+    WriteResult,
+)
+from .hubspot_client import HubSpotCalls, HubSpotRequestError, Json
+from .hubspot_convert import RecordError, epoch_ms, format_time, parse_time, to_contact, to_engagement, to_web_event
+
+log = logging.getLogger(__name__)
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class HubSpotConnector:
+    """Connector for one HubSpot portal (see connectors.base.Connector)."""
+
+    crm = "hubspot"
+
+    def __init__(self, settings: hs.HubSpotSettings, calls: HubSpotCalls) -> None:
+        self.settings = settings
+        self._calls = calls
+        self.outputs = [
+            OutputField(
+                name=spec.name,
+                crm_name=f"{settings.property_prefix}{spec.name}",
+                kind=spec.kind.value,
+                label=f"{spec.label} (leadstage)",
+                options=spec.options,
+                description=spec.description,
+            )
+            for spec in OUTPUT_SPECS
+        ]
+        self.output_map = {field.name: field.crm_name for field in self.outputs}
+        # Our outputs, plus the canonical input fields a profile may promote (lifecycle_stage -> lifecyclestage).
+        self.write_map = {**{name: crm for crm, name in settings.field_map.items()}, **self.output_map}
+        self.read_properties = sorted(
+            {*settings.field_map, *self.output_map.values(), *hs.ACTIVITY_ROLLUPS, hs.MODIFIED_PROPERTY}
+        )
+
+    # -- checks and setup -------------------------------------------------------------------------------------
+    def check(self) -> CheckReport:
+        existing = self._existing_properties()
+        missing = [field for field in self.outputs if field.crm_name not in existing]
+        notes = []
+        for field in self.outputs:
+            options = existing.get(field.crm_name)
+            if field.options and options is not None and not set(field.options) <= options:
+                notes.append(f"property {field.crm_name} lacks options {sorted(set(field.options) - options)}")
+        return CheckReport(reachable=True, missing_fields=missing, notes=notes)
+
+    def setup(self, dry_run: bool = False) -> SetupReport:
+        existing = self._existing_properties()
+        created: list[str] = []
+        present: list[str] = []
+        if not dry_run:
+            self._create_group()
+        for field in self.outputs:
+            if field.crm_name in existing:
+                present.append(field.crm_name)
+                continue
+            if not dry_run:
+                self._create_property(field)
+            created.append(field.crm_name)
+        return SetupReport(created=created, existing=present)
+
+    def _existing_properties(self) -> dict[str, set[str]]:
+        _, body = self._calls.request("properties.list", self._calls.properties.get_all, "contacts")
+        return {
+            prop["name"]: {option.get("value") for option in prop.get("options") or []}
+            for prop in body.get("results", [])
+        }
+
+    def _create_group(self) -> None:
+        group = {"name": self.settings.property_group, "label": "leadstage", "displayOrder": -1}
+        try:
+            self._calls.request("properties.groups.create", self._calls.property_groups.create, "contacts", group)
+        except HubSpotRequestError as error:
+            if error.status != 409:
+                raise
+
+    def _create_property(self, field: OutputField) -> None:
+        type_name, field_type = hs.PROPERTY_TYPES[field.kind]
+        body: Json = {
+            "name": field.crm_name,
+            "label": field.label,
+            "type": type_name,
+            "fieldType": field_type,
+            "groupName": self.settings.property_group,
+            "description": field.description,
+        }
+        if field.options:
+            body["options"] = [
+                {"label": option, "value": option, "displayOrder": index, "hidden": False}
+                for index, option in enumerate(field.options)
+            ]
+        try:
+            self._calls.request("properties.create", self._calls.properties.create, "contacts", body)
+        except HubSpotRequestError as error:
+            if error.status != 409:  # created meanwhile by someone else: that is what we wanted
+                raise
+
+    # -- contacts ---------------------------------------------------------------------------------------------
+    def pull_contacts(self, position: SweepPosition) -> Iterator[ContactPage]:
+        if position.kind is SweepKind.FULL:
+            yield from self._pull_full(position)
+        else:
+            yield from self._pull_changed(position)
+
+    def _pull_full(self, position: SweepPosition) -> Iterator[ContactPage]:
+        after = position.after
+        while True:
+            kwargs: dict[str, Any] = {"limit": self.settings.list_page_limit, "properties": self.read_properties}
+            if after:
+                kwargs["after"] = after
+            _, body = self._calls.request("contacts.list", self._calls.contacts_basic.get_page, **kwargs)
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            contacts, rejected = self._convert(body.get("results", []))
+            done = not after
+            yield ContactPage(
+                contacts=contacts,
+                position=SweepPosition(SweepKind.FULL, position.until, position.since, after, done),
+                rejected=rejected,
+            )
+            if done:
+                return
+
+    def _pull_changed(self, position: SweepPosition) -> Iterator[ContactPage]:
+        assert position.since is not None, "an incremental sweep needs a start time"
+        last_id = position.after
+        while True:
+            request = self._search_request(position.since, position.until, last_id)
+            _, body = self._calls.request("contacts.search", self._calls.contacts_search.do_search, request)
+            results = body.get("results", [])
+            if results:
+                last_id = str(results[-1].get("id"))
+            more = bool((body.get("paging") or {}).get("next"))
+            contacts, rejected = self._convert(results)
+            done = not more or not results
+            yield ContactPage(
+                contacts=contacts,
+                position=SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, last_id, done),
+                rejected=rejected,
+            )
+            if done:
+                return
+
+    def _search_request(self, since: datetime, until: datetime, after_id: str | None) -> PublicObjectSearchRequest:
+        filters = [
+            {"propertyName": hs.MODIFIED_PROPERTY, "operator": "GTE", "value": epoch_ms(since)},
+            {"propertyName": hs.MODIFIED_PROPERTY, "operator": "LT", "value": epoch_ms(until)},
+        ]
+        if after_id:
+            filters.append({"propertyName": hs.ID_PROPERTY, "operator": "GT", "value": after_id})
+        return PublicObjectSearchRequest(
+            filter_groups=[{"filters": filters}],
+            sorts=[{"propertyName": hs.ID_PROPERTY, "direction": "ASCENDING"}],
+            properties=self.read_properties,
+            limit=self.settings.search_page_limit,
+        )
+
+    def read_contacts(self, ids: Sequence[str]) -> ContactPage:
+        contacts: list[Contact] = []
+        rejected: list[RecordFailure] = []
+        missing: list[str] = []
+        for chunk in _chunks(list(ids), hs.BATCH_READ_LIMIT):
+            body_in = {"properties": self.read_properties, "inputs": [{"id": cid} for cid in chunk]}
+            _, body = self._calls.request("contacts.batch_read", self._calls.contacts_batch.read, body_in)
+            found, bad = self._convert(body.get("results", []))
+            contacts.extend(found)
+            rejected.extend(bad)
+            seen = {c.id for c in found} | {f.contact_id for f in bad}
+            missing.extend(cid for cid in chunk if cid not in seen)
+        return ContactPage(contacts=contacts, position=None, missing_ids=missing, rejected=rejected)
+
+    def _convert(self, results: Sequence[Json]) -> tuple[list[Contact], list[RecordFailure]]:
+        contacts: list[Contact] = []
+        rejected: list[RecordFailure] = []
+        for obj in results:
+            try:
+                contacts.append(to_contact(obj, self.settings.field_map, self.output_map))
+            except RecordError as error:
+                rejected.append(RecordFailure(error.record_id, error.reason))
+        return contacts, rejected
+
+    # -- activities -------------------------------------------------------------------------------------------
+    def fetch_activities(self, contact_ids: Sequence[str]) -> list[Activity]:
+        activities: list[Activity] = []
+        for object_type in self.settings.engagement_types:
+            owners = self._associated(object_type, contact_ids)
+            if not owners:
+                continue
+            properties = list(hs.ENGAGEMENT_PROPERTIES.get(object_type, ("hs_timestamp",)))
+            for chunk in _chunks(sorted(owners, key=int), hs.BATCH_READ_LIMIT):
+                body_in = {"properties": properties, "inputs": [{"id": oid} for oid in chunk]}
+                _, body = self._calls.request(
+                    f"{object_type}.batch_read", self._calls.objects_batch.read, object_type, body_in
+                )
+                for obj in body.get("results", []):
+                    for contact_id in owners.get(str(obj.get("id")), ()):
+                        try:
+                            activities.append(to_engagement(object_type, obj, contact_id))
+                        except RecordError as error:
+                            log.warning("skipping activity %s: %s", error.record_id, error.reason)
+        return activities
+
+    def _associated(self, object_type: str, contact_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Activity id -> the contacts (of ``contact_ids``) it is associated with."""
+        owners: dict[str, list[str]] = {}
+        pending: list[Json] = [{"id": cid} for cid in contact_ids]
+        while pending:
+            batch, pending = pending[: hs.ASSOCIATION_BATCH_LIMIT], pending[hs.ASSOCIATION_BATCH_LIMIT :]
+            _, body = self._calls.request(
+                "associations.batch_read",
+                self._calls.associations.get_page,
+                "contacts",
+                object_type,
+                {"inputs": batch},
+            )
+            for result in body.get("results", []):
+                contact_id = str((result.get("from") or {}).get("id"))
+                for target in result.get("to", []):
+                    owners.setdefault(str(target.get("toObjectId")), []).append(contact_id)
+                after = ((result.get("paging") or {}).get("next") or {}).get("after")
+                if after:
+                    pending.append({"id": contact_id, "after": after})
+        return owners
+
+    def pull_activity_stream(self, position: SweepPosition) -> Iterator[ActivityPage]:
+        after = position.after
+        since = position.since
+        while True:
+            kwargs: dict[str, Any] = {
+                "object_type": "contact",
+                "limit": hs.EVENTS_PAGE_LIMIT,
+                "sort": ["ASCENDING"],
+                "occurred_before": format_time(position.until),
+            }
+            if since is not None:
+                kwargs["occurred_after"] = format_time(since)
+            if after:
+                kwargs["after"] = after
+            _, body = self._calls.request("events.list", self._calls.events.get_page, **kwargs)
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            activities = []
+            for event in body.get("results", []):
+                try:
+                    activity = to_web_event(event, self.settings.web_events)
+                except RecordError as error:
+                    log.warning("skipping web event: %s", error.reason)
+                    continue
+                if activity is not None:
+                    activities.append(activity)
+            done = not after
+            yield ActivityPage(
+                activities=activities,
+                position=SweepPosition(SweepKind.INCREMENTAL, position.until, since, after, done),
+            )
+            if done:
+                return
+
+    # -- writes -----------------------------------------------------------------------------------------------
+    def write(self, updates: Sequence[Update]) -> WriteResult:
+        written: dict[str, datetime | None] = {}
+        failures: list[RecordFailure] = []
+        clears = [u for u in updates if u.clear_first]
+        for chunk in _chunks(clears, hs.BATCH_UPDATE_LIMIT):
+            inputs = [{"id": u.contact_id, "properties": {self.write_map[n]: "" for n in u.clear_first}} for u in chunk]
+            ok, bad = self._update_batch(inputs)
+            failures.extend(bad)
+        failed = {f.contact_id for f in failures}
+        main = [u for u in updates if u.contact_id not in failed]
+        for chunk in _chunks(main, hs.BATCH_UPDATE_LIMIT):
+            inputs = [
+                {"id": u.contact_id, "properties": {self.write_map[n]: v for n, v in u.values.items()}} for u in chunk
+            ]
+            ok, bad = self._update_batch(inputs)
+            written.update(ok)
+            failures.extend(bad)
+        return WriteResult(written=written, failures=failures)
+
+    def _update_batch(self, inputs: list[Json]) -> tuple[dict[str, datetime | None], list[RecordFailure]]:
+        """One batch update; a whole-batch 400 is split in halves until the bad records stand alone."""
+        try:
+            _, body = self._calls.request(
+                "contacts.batch_update",
+                self._calls.contacts_batch.update,
+                BatchInputSimplePublicObjectBatchInput(inputs=inputs),
+            )
+        except HubSpotRequestError as error:
+            if error.status != 400:
+                raise
+            if len(inputs) == 1:
+                return {}, [RecordFailure(str(inputs[0]["id"]), str(error))]
+            middle = len(inputs) // 2
+            ok_a, bad_a = self._update_batch(inputs[:middle])
+            ok_b, bad_b = self._update_batch(inputs[middle:])
+            return {**ok_a, **ok_b}, bad_a + bad_b
+        return self._sort_results(inputs, body)
+
+    @staticmethod
+    def _sort_results(inputs: list[Json], body: Json) -> tuple[dict[str, datetime | None], list[RecordFailure]]:
+        ok: dict[str, datetime | None] = {}
+        for result in body.get("results", []):
+            ok[str(result.get("id"))] = parse_time(result.get("updatedAt"))
+        failures: list[RecordFailure] = []
+        failed: set[str] = set()
+        for error in body.get("errors", []):
+            context: Mapping[str, Any] = error.get("context") or {}
+            ids = list(context.get("ids") or context.get("id") or [])
+            details = "; ".join(
+                f"{d.get('message')}" for d in error.get("errors") or [] if d.get("message")
+            )
+            reason = f"{error.get('category', 'ERROR')}: {error.get('message', 'no message')}"
+            if details and details not in reason:
+                reason += f" ({details})"
+            for record_id in ids:
+                failed.add(str(record_id))
+                failures.append(RecordFailure(str(record_id), reason))
+        for item in inputs:
+            record_id = str(item["id"])
+            if record_id not in ok and record_id not in failed:
+                failures.append(RecordFailure(record_id, "HubSpot returned no result for this record", True))
+        return ok, failures
+
+    def api_calls(self) -> int:
+        return self._calls.total_calls()
+
+    def close(self) -> None:
+        for api in (self._calls.contacts_basic, self._calls.contacts_search, self._calls.contacts_batch):
+            api.api_client.rest_client.pool_manager.clear()

@@ -1,0 +1,148 @@
+"""Everything leadstage knows about HubSpot's limits and names, in one place.
+
+Limits are HubSpot's documented ones (see shared/CRM-NOTES.md); the field maps say which HubSpot property
+feeds which canonical field. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+
+LIST_PAGE_LIMIT = 100
+SEARCH_PAGE_LIMIT = 200
+SEARCH_RESULT_CAP = 10_000
+SEARCH_BODY_MAX_CHARS = 3_000
+BATCH_READ_LIMIT = 100
+BATCH_UPDATE_LIMIT = 100
+ASSOCIATION_BATCH_LIMIT = 1_000
+EVENTS_PAGE_LIMIT = 100
+
+# Private apps: 100 requests per 10 s (Free/Starter), 190 (Professional/Enterprise); search: 5 per second.
+DEFAULT_RATE_LIMIT = 100
+DEFAULT_RATE_INTERVAL_S = 10.0
+SEARCH_RATE_PER_SECOND = 5
+
+CONTACT_OBJECT = "contacts"
+MODIFIED_PROPERTY = "lastmodifieddate"
+ID_PROPERTY = "hs_object_id"
+LIFECYCLE_PROPERTY = "lifecyclestage"
+
+# HubSpot's lifecycle stages in the only direction the API moves them.
+LIFECYCLE_ORDER = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
+
+# HubSpot contact property -> canonical field name.
+DEFAULT_FIELD_MAP: Mapping[str, str] = MappingProxyType(
+    {
+        "email": "email",
+        "firstname": "first_name",
+        "lastname": "last_name",
+        "phone": "phone",
+        "company": "company",
+        "jobtitle": "job_title",
+        "industry": "industry",
+        "numemployees": "employees",
+        "annualrevenue": "annual_revenue",
+        "country": "country",
+        "city": "city",
+        "hs_analytics_source": "lead_source",
+        "hubspot_owner_id": "owner_id",
+        "hs_email_optout": "unsubscribed",
+        "lifecyclestage": "lifecycle_stage",
+        "hs_lead_status": "lead_status",
+        "num_associated_deals": "deals",
+    }
+)
+
+# Rollups HubSpot keeps on the contact. They change whenever an activity is added, so they tell us, without
+# any extra call, whether a contact's activities need fetching again.
+ACTIVITY_ROLLUPS = (
+    "hs_analytics_num_page_views",
+    "hs_analytics_num_visits",
+    "hs_analytics_last_visit_timestamp",
+    "num_conversion_events",
+    "recent_conversion_date",
+    "hs_email_open",
+    "hs_email_click",
+    "hs_email_last_open_date",
+    "notes_last_contacted",
+    "num_contacted_notes",
+    "hs_last_sales_activity_timestamp",
+)
+
+# Engagement objects and the properties we read from each.
+ENGAGEMENT_PROPERTIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "emails": ("hs_timestamp", "hs_email_direction", "hs_email_subject", "hs_email_status"),
+        "calls": ("hs_timestamp", "hs_call_direction", "hs_call_status", "hs_call_duration", "hs_call_title"),
+        "meetings": ("hs_timestamp", "hs_meeting_title", "hs_meeting_start_time", "hs_meeting_outcome"),
+        "notes": ("hs_timestamp", "hs_note_body"),
+        "tasks": ("hs_timestamp", "hs_task_subject", "hs_task_status", "hs_task_type"),
+    }
+)
+
+# Web event type -> activity kind. Portals differ: `GET /events/v3/events/event-types` lists yours.
+DEFAULT_WEB_EVENTS: Mapping[str, str] = MappingProxyType(
+    {
+        "e_visited_page": "page_view",
+        "e_submitted_form": "form_submission",
+        "e_opened_email": "email_open",
+        "e_clicked_email": "email_click",
+        "e_attended_webinar": "webinar",
+        "e_downloaded_content": "content_download",
+    }
+)
+
+# Event property -> activity attribute, for every event type.
+EVENT_ATTRIBUTES: Mapping[str, str] = MappingProxyType(
+    {
+        "hs_url": "url",
+        "hs_title": "title",
+        "hs_form_title": "form",
+        "hs_form_id": "form_id",
+        "hs_email_campaign_name": "campaign",
+        "hs_webinar_title": "title",
+        "hs_content_title": "title",
+    }
+)
+
+# HubSpot property types for our canonical output kinds.
+PROPERTY_TYPES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "number": ("number", "number"),
+        "enumeration": ("enumeration", "select"),
+        "datetime": ("datetime", "date"),
+        "bool": ("bool", "booleancheckbox"),
+        "string": ("string", "textarea"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HubSpotSettings:
+    """The per-portal HubSpot settings, built from the config file."""
+
+    base_url: str = DEFAULT_BASE_URL
+    rate_limit: int = DEFAULT_RATE_LIMIT
+    rate_interval_s: float = DEFAULT_RATE_INTERVAL_S
+    rate_share: float = 0.9
+    search_rate_per_second: float = SEARCH_RATE_PER_SECOND
+    property_group: str = "leadstage"
+    property_prefix: str = "leadstage_"
+    field_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
+    engagement_types: tuple[str, ...] = tuple(ENGAGEMENT_PROPERTIES)
+    web_events: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WEB_EVENTS))
+    search_page_limit: int = SEARCH_PAGE_LIMIT
+    list_page_limit: int = LIST_PAGE_LIMIT

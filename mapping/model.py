@@ -1,0 +1,155 @@
+"""The canonical types of the domain: what a contact, an activity, a stage and an evaluation are.
+
+These are CRM-neutral. Connectors translate HubSpot and Salesforce shapes into them (field names included:
+``job_title``, not ``jobtitle`` or ``Title``), so the same scoring configuration works for both CRMs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """Where a person stands in the funnel.
+
+    raw < mql < sal < sql < opportunity < customer is the funnel order; recycled and disqualified are side
+    states outside it.
+    """
+
+    RAW = "raw"
+    MQL = "mql"
+    SAL = "sal"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+    RECYCLED = "recycled"
+    DISQUALIFIED = "disqualified"
+
+    @property
+    def rank(self) -> int | None:
+        """Position in the funnel order, or None for the side states."""
+        return _FUNNEL_RANK.get(self)
+
+    @property
+    def is_side_state(self) -> bool:
+        return self.rank is None
+
+
+FUNNEL_ORDER: tuple[Stage, ...] = (
+    Stage.RAW,
+    Stage.MQL,
+    Stage.SAL,
+    Stage.SQL,
+    Stage.OPPORTUNITY,
+    Stage.CUSTOMER,
+)
+_FUNNEL_RANK: dict[Stage, int] = {stage: rank for rank, stage in enumerate(FUNNEL_ORDER)}
+
+
+class Grade(StrEnum):
+    """Fit by BANT (Budget, Authority, Need, Timeline): A is best."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    def at_least(self, other: Grade) -> bool:
+        """True when this grade is as good as ``other`` or better (A beats B)."""
+        return self.value <= other.value
+
+
+class Temperature(StrEnum):
+    """How recently and strongly a person engaged."""
+
+    COLD = "cold"
+    WARM = "warm"
+    HOT = "hot"
+
+
+class ActivityKind(StrEnum):
+    """The kinds of activity engagement rules can score."""
+
+    PAGE_VIEW = "page_view"
+    FORM_SUBMISSION = "form_submission"
+    EMAIL_OPEN = "email_open"
+    EMAIL_CLICK = "email_click"
+    EMAIL_REPLY = "email_reply"
+    EMAIL_SENT = "email_sent"
+    MEETING = "meeting"
+    CALL = "call"
+    NOTE = "note"
+    TASK = "task"
+    WEBINAR = "webinar"
+    CONTENT_DOWNLOAD = "content_download"
+    CAMPAIGN_RESPONSE = "campaign_response"
+
+
+class TransitionSource(StrEnum):
+    """Who moved a person: our computation, or a person (or process) in the CRM."""
+
+    COMPUTED = "computed"
+    CRM = "crm"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person (HubSpot contact, Salesforce lead or contact) in canonical form.
+
+    ``fields`` holds the CRM values under canonical names (``email``, ``job_title``, ``employees``,
+    ``lifecycle_stage``, ``lead_status`` ...), as strings, missing or empty values left out.
+    ``written`` holds the CRM's current values of the fields leadstage writes (canonical output names),
+    so a run can tell what really needs writing. ``activity_marker`` is an opaque value that changes whenever
+    the CRM records new activity for the person (HubSpot's rollup properties, for example); while it stays the
+    same, the activities already stored need not be fetched again. None means "unknown: fetch".
+    """
+
+    id: str
+    updated_at: datetime
+    fields: Mapping[str, str] = field(default_factory=dict)
+    written: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    activity_marker: str | None = None
+
+    def get(self, name: str) -> str | None:
+        """The value of a canonical field, or None when the CRM holds none."""
+        return self.fields.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One thing a person did (or sales did with them): a page view, a form, an email reply, a meeting..."""
+
+    id: str
+    contact_id: str
+    kind: str
+    occurred_at: datetime
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A stage change, recorded once in the stage history."""
+
+    contact_id: str
+    from_stage: Stage | None
+    to_stage: Stage
+    at: datetime
+    reason: str
+    source: TransitionSource
+
+
+@dataclass(frozen=True, slots=True)
+class StageState:
+    """What leadstage remembers of a person's funnel position between runs."""
+
+    stage: Stage
+    entered: Mapping[Stage, datetime] = field(default_factory=dict)
+    recycled_at: datetime | None = None
+    observed: Stage | None = None
+
+    def entered_at(self, stage: Stage) -> datetime | None:
+        return self.entered.get(stage)

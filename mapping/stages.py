@@ -1,0 +1,255 @@
+"""The funnel stage machine: CRM signals -> observed stage, then the one promotion leadstage makes itself.
+
+Rules (DESIGN, "Stage rules"):
+- The CRM's own fields are the truth for what sales decided; config maps each field's values to stages.
+- The worker only promotes raw -> mql (score over the threshold, optionally a minimum grade) and
+  recycled -> mql (threshold crossed again, with activity after the recycle date).
+- Nothing is demoted automatically; a person's change in the CRM always wins over a computed one.
+- Every transition is recorded once, with its reason and source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .model import Contact, Grade, Stage, StageState, Transition, TransitionSource
+
+IGNORE = "ignore"
+_DEAL_STAGES = frozenset({Stage.OPPORTUNITY, Stage.CUSTOMER})
+_SIDE_STATES = frozenset({Stage.RECYCLED, Stage.DISQUALIFIED})
+
+
+class UnknownSignal(ValueError):
+    """A CRM value that the stage mapping does not know; the record is quarantined with this reason."""
+
+    def __init__(self, field_name: str, value: str) -> None:
+        super().__init__(
+            f"{field_name} value {value!r} is not in the stage mapping; "
+            f"map it to a stage (or to {IGNORE!r}) in the config"
+        )
+        self.field_name = field_name
+        self.value = value
+
+
+@dataclass(frozen=True, slots=True)
+class SignalMap:
+    """How one CRM field's values translate to stages (value -> Stage, or None to ignore the value)."""
+
+    field: str
+    values: Mapping[str, Stage | None]
+    strict: bool = True
+
+    def stage_for(self, value: str) -> Stage | None:
+        key = value.strip()
+        if key in self.values:
+            return self.values[key]
+        lowered = key.lower()
+        for known, stage in self.values.items():
+            if known.lower() == lowered:
+                return stage
+        if self.strict:
+            raise UnknownSignal(self.field, value)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class StageRules:
+    """The stage part of a qualification profile."""
+
+    signals: Sequence[SignalMap] = ()
+    mql_threshold: int = 60
+    mql_min_grade: Grade | None = None
+    handover_sla_hours: float | None = 48.0
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The stage the CRM's fields say, and which field and value said it."""
+
+    stage: Stage | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageDecision:
+    """The stage after this evaluation, the state to remember, and the transitions to record."""
+
+    stage: Stage
+    state: StageState
+    transitions: tuple[Transition, ...]
+    reason: str
+    sla_breached: bool
+
+
+def observe(contact: Contact, signals: Sequence[SignalMap]) -> Observation:
+    """The stage the CRM's signal fields say.
+
+    Precedence: a deal stage (opportunity, customer) wins; then a side state (recycled, disqualified), which
+    is an explicit sales decision; then the furthest funnel stage any field says.
+    """
+    seen: list[tuple[Stage, str]] = []
+    for signal in signals:
+        value = contact.get(signal.field)
+        if value is None:
+            continue
+        stage = signal.stage_for(value)
+        if stage is not None:
+            seen.append((stage, f"{signal.field}={value}"))
+    if not seen:
+        return Observation(None, "no stage signal in the CRM")
+    for group in (_DEAL_STAGES, _SIDE_STATES):
+        chosen = [item for item in seen if item[0] in group]
+        if chosen:
+            return Observation(*max(chosen, key=lambda item: _order(item[0])))
+    return Observation(*max(seen, key=lambda item: _order(item[0])))
+
+
+def _order(stage: Stage) -> int:
+    rank = stage.rank
+    return rank if rank is not None else -1
+
+
+def _grade_ok(grade: Grade | None, rules: StageRules) -> bool:
+    if rules.mql_min_grade is None:
+        return True
+    return grade is not None and grade.at_least(rules.mql_min_grade)
+
+
+def _promotion_reason(score: int, grade: Grade | None, rules: StageRules) -> str:
+    reason = f"score {score} >= threshold {rules.mql_threshold}"
+    if rules.mql_min_grade is not None and grade is not None:
+        reason += f" and grade {grade.value} meets minimum {rules.mql_min_grade.value}"
+    return reason
+
+
+def _enter(state: StageState, transition: Transition) -> StageState:
+    entered = dict(state.entered)
+    entered[transition.to_stage] = transition.at
+    recycled_at = transition.at if transition.to_stage is Stage.RECYCLED else state.recycled_at
+    return StageState(stage=transition.to_stage, entered=entered, recycled_at=recycled_at, observed=state.observed)
+
+
+def handover_breached(state: StageState, hours: float | None, now: datetime) -> bool:
+    """True when the last MQL -> SAL hand-over took, or is taking, longer than the SLA."""
+    if hours is None:
+        return False
+    mql_at = state.entered_at(Stage.MQL)
+    if mql_at is None:
+        return False
+    limit = timedelta(hours=hours)
+    sal_at = state.entered_at(Stage.SAL)
+    if sal_at is not None and sal_at >= mql_at:
+        return sal_at - mql_at > limit
+    if state.stage is Stage.MQL:
+        return now - mql_at > limit
+    return False
+
+
+def decide(
+    contact: Contact,
+    previous: StageState | None,
+    score: int,
+    grade: Grade | None,
+    last_activity_at: datetime | None,
+    rules: StageRules,
+    now: datetime,
+) -> StageDecision:
+    """Apply the CRM's signals, then the computed promotion, to the remembered stage."""
+    observation = observe(contact, rules.signals)
+    transitions: list[Transition] = []
+    crm_at = min(contact.updated_at, now)
+
+    if previous is None:
+        start = observation.stage or Stage.RAW
+        first = Transition(contact.id, None, start, crm_at, f"first seen: {observation.reason}", TransitionSource.CRM)
+        state = _enter(StageState(stage=start, observed=observation.stage), first)
+        transitions.append(first)
+        reason = first.reason
+    else:
+        state = previous
+        reason = f"unchanged: {previous.stage.value}"
+        crm_changed = observation.stage is not None and observation.stage != previous.observed
+        if crm_changed and observation.stage != previous.stage:
+            assert observation.stage is not None
+            moved = Transition(
+                contact.id, previous.stage, observation.stage, crm_at, f"CRM: {observation.reason}", TransitionSource.CRM
+            )
+            state = _enter(previous, moved)
+            transitions.append(moved)
+            reason = moved.reason
+        state = StageState(
+            stage=state.stage, entered=state.entered, recycled_at=state.recycled_at, observed=observation.stage
+        )
+
+    promotion = _computed_promotion(contact.id, state, score, grade, last_activity_at, rules, now)
+    if promotion is not None:
+        state = _enter(state, promotion)
+        transitions.append(promotion)
+        reason = promotion.reason
+    elif state.stage in (Stage.RAW, Stage.RECYCLED):
+        reason = _why_not_promoted(state, score, grade, last_activity_at, rules)
+
+    return StageDecision(
+        stage=state.stage,
+        state=state,
+        transitions=tuple(transitions),
+        reason=reason,
+        sla_breached=handover_breached(state, rules.handover_sla_hours, now),
+    )
+
+
+def _computed_promotion(
+    contact_id: str,
+    state: StageState,
+    score: int,
+    grade: Grade | None,
+    last_activity_at: datetime | None,
+    rules: StageRules,
+    now: datetime,
+) -> Transition | None:
+    if score < rules.mql_threshold or not _grade_ok(grade, rules):
+        return None
+    base = _promotion_reason(score, grade, rules)
+    if state.stage is Stage.RAW:
+        return Transition(contact_id, Stage.RAW, Stage.MQL, now, base, TransitionSource.COMPUTED)
+    if state.stage is Stage.RECYCLED:
+        recycled_at = state.recycled_at
+        if recycled_at is not None and last_activity_at is not None and last_activity_at > recycled_at:
+            reason = f"{base}, with activity on {last_activity_at:%Y-%m-%d} after the recycle on {recycled_at:%Y-%m-%d}"
+            return Transition(contact_id, Stage.RECYCLED, Stage.MQL, now, reason, TransitionSource.COMPUTED)
+    return None
+
+
+def _why_not_promoted(
+    state: StageState,
+    score: int,
+    grade: Grade | None,
+    last_activity_at: datetime | None,
+    rules: StageRules,
+) -> str:
+    if score < rules.mql_threshold:
+        return f"stays {state.stage.value}: score {score} < threshold {rules.mql_threshold}"
+    if not _grade_ok(grade, rules):
+        shown = grade.value if grade is not None else "none"
+        minimum = rules.mql_min_grade.value if rules.mql_min_grade is not None else "-"
+        return f"stays {state.stage.value}: grade {shown} below minimum {minimum}"
+    if state.recycled_at is None:
+        return "stays recycled: the recycle date is unknown, so re-engagement cannot be shown"
+    if last_activity_at is None:
+        return "stays recycled: no activity recorded"
+    return f"stays recycled: no activity after the recycle on {state.recycled_at:%Y-%m-%d}"
+
+
+__all__ = [
+    "IGNORE",
+    "Observation",
+    "SignalMap",
+    "StageDecision",
+    "StageRules",
+    "UnknownSignal",
+    "decide",
+    "handover_breached",
+    "observe",
+]

@@ -1,0 +1,330 @@
+"""Loading and validating the config file: every mistake is reported as ``file:key: what to do``, before any
+request is sent. Secrets never live in the config: it names the environment variables (or files) holding them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from leadstage.connectors.hubspot_settings import DEFAULT_BASE_URL, DEFAULT_FIELD_MAP, DEFAULT_WEB_EVENTS
+from leadstage.mapping.evaluate import QualificationModel
+from leadstage.mapping.model import ActivityKind
+
+from .config_scoring import (
+    BantSection,
+    ScoringSection,
+    TemperatureSection,
+    build_bant_model,
+    build_scoring_model,
+    build_temperature_model,
+)
+from .config_stages import StagesSection, build_promotion, build_stage_rules
+
+DEFAULT_CONFIG_NAME = "leadstage.toml"
+CONFIG_ENV = "LEADSTAGE_CONFIG"
+SECRET_KEYS = frozenset(
+    {"token", "access_token", "api_key", "apikey", "password", "secret", "client_secret", "security_token",
+     "private_key", "session_id"}
+)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; each problem names the file and key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StateSection(_Section):
+    """``[state]``: where leadstage keeps its own state."""
+
+    url: str | None = None
+    url_env: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        if url and "@" in url and ":" in url.split("@", 1)[0].split("//", 1)[-1]:
+            raise ValueError(
+                "the URL holds a password; put the whole URL in an environment variable and name it in url_env"
+            )
+        return url
+
+
+class TimeoutsSection(_Section):
+    connect_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
+    read_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+
+
+class RetrySection(_Section):
+    attempts: Annotated[int, Field(ge=1, le=20)] = 6
+    max_total_seconds: Annotated[float, Field(gt=0)] = 300.0
+    backoff_initial_seconds: Annotated[float, Field(gt=0)] = 0.5
+    backoff_max_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+
+class SyncSection(_Section):
+    """``[sync]``: how runs behave."""
+
+    overlap_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 10.0
+    first_run_lookback_days: Annotated[float, Field(gt=0, le=3650)] = 180.0
+    timeouts: TimeoutsSection = TimeoutsSection()
+    retry: RetrySection = RetrySection()
+
+
+class PortalSection(_Section):
+    """``[portals.<name>]``: one CRM account."""
+
+    crm: Literal["hubspot", "salesforce"]
+    token_env: str | None = None
+    token_file: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 100
+    rate_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 10.0
+    rate_share: Annotated[float, Field(gt=0, le=1)] = 0.9
+    search_rate_per_second: Annotated[float, Field(gt=0, le=1000)] = 4.0
+    property_group: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "leadstage"
+    property_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "leadstage_"
+    fields: dict[str, str] = {}
+    web_events: dict[str, str] | None = None
+    engagement_types: list[Literal["emails", "calls", "meetings", "notes", "tasks"]] | None = None
+    profile: str = "default"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secrets(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key in data:
+                if str(key).lower() in SECRET_KEYS:
+                    raise ValueError(
+                        f"{key!r} must not be written in the config file: put the secret in an environment "
+                        "variable and name it in token_env (or name a file in token_file)"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _one_secret_source(self) -> PortalSection:
+        if not self.token_env and not self.token_file:
+            raise ValueError("set token_env (the environment variable holding the API token) or token_file")
+        if self.token_env and self.token_file:
+            raise ValueError("set token_env or token_file, not both")
+        return self
+
+    @field_validator("web_events")
+    @classmethod
+    def _known_kinds(cls, mapping: dict[str, str] | None) -> dict[str, str] | None:
+        known = {kind.value for kind in ActivityKind}
+        for event_type, kind in (mapping or {}).items():
+            if kind not in known:
+                raise ValueError(f"{event_type} maps to unknown activity kind {kind!r}; known: {sorted(known)}")
+        return mapping
+
+
+class ProfileSection(_Section):
+    """A named qualification profile (``[profiles.<name>]``); the top-level sections are profile "default"."""
+
+    stages: StagesSection = StagesSection()
+    scoring: ScoringSection = ScoringSection()
+    bant: BantSection = BantSection()
+    temperature: TemperatureSection = TemperatureSection()
+
+
+class RootSection(_Section):
+    state: StateSection = StateSection()
+    sync: SyncSection = SyncSection()
+    portals: dict[str, PortalSection]
+    stages: StagesSection = StagesSection()
+    scoring: ScoringSection = ScoringSection()
+    bant: BantSection = BantSection()
+    temperature: TemperatureSection = TemperatureSection()
+    profiles: dict[str, ProfileSection] = {}
+
+    @field_validator("portals")
+    @classmethod
+    def _at_least_one(cls, portals: dict[str, PortalSection]) -> dict[str, PortalSection]:
+        if not portals:
+            raise ValueError("configure at least one portal, e.g. [portals.main] with crm = \"hubspot\"")
+        return portals
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    """One portal, ready to connect: CRM settings, where its secret is, and its qualification model."""
+
+    name: str
+    crm: str
+    section: PortalSection
+    model: QualificationModel
+    secret_key: str  # the config key naming the secret, for error messages
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole validated configuration."""
+
+    path: Path
+    state_url: str
+    sync: SyncSection
+    portals: Mapping[str, PortalSettings] = field(default_factory=dict)
+
+    def portal(self, name: str | None) -> PortalSettings:
+        """The named portal, or the only one when no name is given."""
+        if name is None:
+            if len(self.portals) != 1:
+                raise ConfigError([f"{self.path}: several portals configured; choose one with --portal "
+                                   f"({', '.join(self.portals)})"])
+            return next(iter(self.portals.values()))
+        if name not in self.portals:
+            raise ConfigError([f"{self.path}:portals: no portal named {name!r} (have {', '.join(self.portals)})"])
+        return self.portals[name]
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; config.example.toml lists every key)"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def format_errors(path: Path, error: ValidationError) -> list[str]:
+    """pydantic's errors as ``file:key: message`` lines, never echoing the offending value."""
+    return [f"{path}:{_loc(tuple(e['loc']))}: {_message(e)}" for e in error.errors(include_input=False)]
+
+
+def find_config(explicit: str | None) -> Path:
+    """The config file to use: --config, else $LEADSTAGE_CONFIG, else ./leadstage.toml."""
+    candidate = explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME
+    path = Path(candidate)
+    if not path.is_file():
+        raise ConfigError([f"{path}: config file not found (copy config.example.toml to {DEFAULT_CONFIG_NAME})"])
+    return path
+
+
+def load_settings(path: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read and validate the config file (plus programmatic overrides, deep-merged); raise ConfigError."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"{path}: TOML syntax error: {error}"]) from None
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read the config file: {error.strerror}"]) from None
+    if overrides:
+        raw = _merge(raw, overrides)
+    try:
+        root = RootSection.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(format_errors(path, error)) from None
+    return _build(path, root)
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(path: Path, root: RootSection) -> Settings:
+    profiles: dict[str, ProfileSection] = {
+        "default": ProfileSection(stages=root.stages, scoring=root.scoring, bant=root.bant,
+                                  temperature=root.temperature),
+        **root.profiles,
+    }
+    problems: list[str] = []
+    portals: dict[str, PortalSettings] = {}
+    for name, section in root.portals.items():
+        profile = profiles.get(section.profile)
+        if profile is None:
+            problems.append(f"{path}:portals.{name}.profile: no profile named {section.profile!r} "
+                            f"(have {', '.join(profiles)})")
+            continue
+        stages = profile.stages.for_crm(section.crm)
+        model = QualificationModel(
+            scoring=build_scoring_model(profile.scoring),
+            bant=build_bant_model(profile.bant),
+            temperature=build_temperature_model(profile.temperature),
+            stages=build_stage_rules(profile.stages, stages, section.crm),
+            promotion=build_promotion(stages),
+        )
+        secret_key = f"portals.{name}.token_env" if section.token_env else f"portals.{name}.token_file"
+        portals[name] = PortalSettings(name, section.crm, section, model, secret_key)
+    if problems:
+        raise ConfigError(problems)
+    return Settings(path=path, state_url=_state_url(path, root.state), sync=root.sync, portals=portals)
+
+
+def _state_url(path: Path, state: StateSection) -> str:
+    if state.url_env:
+        value = os.environ.get(state.url_env)
+        if not value:
+            raise ConfigError([f"{path}:state.url_env: environment variable {state.url_env} is not set"])
+        return value
+    url = state.url or "sqlite:///leadstage.db"
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        # Relative SQLite paths live next to the config file, wherever the command runs from.
+        return prefix + str((path.parent / url[len(prefix):]).resolve())
+    return url
+
+
+def read_secret(settings: Settings, portal: PortalSettings) -> str:
+    """The portal's API token from its environment variable or file; ConfigError naming the key if absent."""
+    section = portal.section
+    where = f"{settings.path}:{portal.secret_key}"
+    if section.token_env:
+        value = os.environ.get(section.token_env, "").strip()
+        if not value:
+            raise ConfigError([f"{where}: environment variable {section.token_env} is not set or empty"])
+        return value
+    assert section.token_file is not None
+    file_path = Path(section.token_file)
+    if not file_path.is_absolute():
+        file_path = settings.path.parent / file_path
+    try:
+        value = file_path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError([f"{where}: cannot read {file_path}: {error.strerror}"]) from None
+    if not value:
+        raise ConfigError([f"{where}: {file_path} is empty"])
+    return value
+
+
+def hubspot_field_map(section: PortalSection) -> dict[str, str]:
+    """HubSpot property -> canonical field: the defaults, with the portal's ``fields`` table on top."""
+    mapping = {crm: name for crm, name in DEFAULT_FIELD_MAP.items() if name not in section.fields}
+    mapping.update({crm: name for name, crm in section.fields.items()})
+    return mapping
+
+
+def hubspot_web_events(section: PortalSection) -> dict[str, str]:
+    return dict(section.web_events) if section.web_events is not None else dict(DEFAULT_WEB_EVENTS)
+
+

@@ -1,0 +1,57 @@
+"""Building a connector for a configured portal: secrets, limits, retry policy and timeouts wired together."""
+
+from __future__ import annotations
+
+from leadstage.connectors.base import Connector
+from leadstage.connectors.hubspot import HubSpotConnector
+from leadstage.connectors.hubspot_client import HubSpotCalls
+from leadstage.connectors.hubspot_settings import HubSpotSettings
+from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, TimeSource, Timeouts
+
+from .config import ConfigError, PortalSettings, Settings, hubspot_field_map, hubspot_web_events, read_secret
+
+
+def retry_settings(settings: Settings) -> RetrySettings:
+    retry = settings.sync.retry
+    return RetrySettings(
+        attempts=retry.attempts,
+        max_total_s=retry.max_total_seconds,
+        backoff_initial_s=retry.backoff_initial_seconds,
+        backoff_max_s=retry.backoff_max_seconds,
+    )
+
+
+def build_connector(
+    settings: Settings,
+    portal: PortalSettings,
+    clock: TimeSource,
+    rate_share: float | None = None,
+) -> Connector:
+    """A ready connector for the portal; ConfigError (before any request) if its secret is missing."""
+    token = read_secret(settings, portal)
+    section = portal.section
+    share = section.rate_share if rate_share is None else rate_share
+    timeouts = Timeouts(settings.sync.timeouts.connect_seconds, settings.sync.timeouts.read_seconds)
+    policy = RetryPolicy(retry_settings(settings), sleep=clock.sleep, clock=clock.monotonic)
+    if portal.crm == "hubspot":
+        limiter = RateLimiter(section.rate_limit, section.rate_interval_seconds, clock.monotonic, clock.sleep, share)
+        search_limiter = RateLimiter(
+            max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep
+        )
+        hub = HubSpotSettings(
+            base_url=section.base_url,
+            rate_limit=section.rate_limit,
+            rate_interval_s=section.rate_interval_seconds,
+            rate_share=share,
+            search_rate_per_second=section.search_rate_per_second,
+            property_group=section.property_group,
+            property_prefix=section.property_prefix,
+            field_map=hubspot_field_map(section),
+            engagement_types=tuple(section.engagement_types)
+            if section.engagement_types is not None
+            else HubSpotSettings().engagement_types,
+            web_events=hubspot_web_events(section),
+        )
+        calls = HubSpotCalls(token, section.base_url, limiter, search_limiter, policy, timeouts, clock.monotonic)
+        return HubSpotConnector(hub, calls)
+    raise ConfigError([f"{settings.path}:portals.{portal.name}.crm: the {portal.crm} connector is not available yet"])

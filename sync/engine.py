@@ -1,0 +1,324 @@
+"""One sync run for one portal, following DESIGN's data flow.
+
+1. Read the sweep positions. 2. Stream web events since the last run into the activity store. 3. Pull changed
+contacts page by page; for each page fetch the activities of contacts whose activity marker moved, evaluate,
+diff against what the CRM holds, and write only real changes in batches. 4. Evaluate contacts that only got new
+web events. Each page commits in one transaction (decisions first, then the write's outcome together with the
+position), so a crash replays at most one page, and a replay is idempotent because of the diff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from leadstage.connectors.base import (
+    Connector,
+    ConnectorError,
+    RecordFailure,
+    SweepKind,
+    SweepPosition,
+    Update,
+)
+from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
+from leadstage.mapping.model import Activity, Contact, Transition
+from leadstage.mapping.stages import UnknownSignal
+from leadstage.mapping.values import changed_values, same_value, OUTPUT_KINDS
+
+from .failpoints import failpoint
+from .state import ContactRecord, DeadLetter, StateStore, StoredContact
+
+log = logging.getLogger(__name__)
+
+CONTACTS_STREAM = "contacts"
+EVENTS_STREAM = "events"
+DIRTY_BATCH = 100
+
+
+@dataclass
+class RunCounts:
+    """What a run did, record by record; ``pulled`` = ``evaluated`` + ``duplicates`` + read failures."""
+
+    pulled: int = 0
+    evaluated: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    activities: int = 0
+    events: int = 0
+    transitions: int = 0
+    api_calls: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    overlap: timedelta = timedelta(minutes=10)
+    first_run_lookback: timedelta = timedelta(days=180)
+    full: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    portal: str
+    kind: str
+    status: str
+    counts: RunCounts
+    started_at: datetime
+    ended_at: datetime | None = None
+    error: str | None = None
+    planned: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "ok" else 1
+
+
+class SyncRun:
+    """Runs one sync of one portal: construct, then ``execute()``."""
+
+    def __init__(
+        self,
+        portal: str,
+        model: QualificationModel,
+        connector: Connector,
+        store: StateStore,
+        now: Callable[[], datetime],
+        options: RunOptions = RunOptions(),
+        on_page: Callable[[RunCounts], None] | None = None,
+    ) -> None:
+        self.portal = portal
+        self.model = model
+        self.connector = connector
+        self.store = store
+        self.now = now
+        self.options = options
+        self.counts = RunCounts()
+        self.run_id = 0
+        self._on_page = on_page
+        self._planned: list[dict[str, Any]] = []
+        self._calls_at_start = 0
+
+    def execute(self) -> RunSummary:
+        started = self.now()
+        kind = "dry-run" if self.options.dry_run else ("full" if self.options.full else "sync")
+        self.run_id = self.store.start_run(self.portal, kind, started)
+        self._calls_at_start = self.connector.api_calls()
+        status, error = "ok", None
+        try:
+            self._ingest_events()
+            self._sweep_contacts()
+            self._evaluate_dirty()
+        except ConnectorError as failure:
+            status, error = "failed", str(failure)
+            log.error("run %d for portal %s stopped: %s", self.run_id, self.portal, failure)
+        if status == "ok" and self.counts.failed:
+            status = "partial"
+        self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
+        ended = self.now()
+        self.store.finish_run(self.run_id, status, self.counts.as_dict(), ended, error)
+        return RunSummary(self.run_id, self.portal, kind, status, self.counts, started, ended, error, self._planned)
+
+    # -- positions ------------------------------------------------------------------------------------------
+    def _next_position(self, stream: str, full: bool) -> SweepPosition:
+        now = self.now()
+        stored = self.store.load_position(self.portal, stream)
+        if stored is not None and not stored.done and (stored.kind is SweepKind.FULL or not full):
+            return stored  # resume the interrupted sweep exactly where it stopped
+        if stream == EVENTS_STREAM:
+            since = now - self.options.first_run_lookback if stored is None else stored.until - self.options.overlap
+            return SweepPosition(SweepKind.INCREMENTAL, until=now, since=since)
+        if full or stored is None:
+            return SweepPosition(SweepKind.FULL, until=now)
+        return SweepPosition(SweepKind.INCREMENTAL, until=now, since=stored.until - self.options.overlap)
+
+    # -- web events -----------------------------------------------------------------------------------------
+    def _ingest_events(self) -> None:
+        position = self._next_position(EVENTS_STREAM, full=False)
+        for page in self.connector.pull_activity_stream(position):
+            self.counts.events += len(page.activities)
+            if self.options.dry_run:
+                continue
+            with self.store.transaction() as conn:
+                self.store.add_activities(conn, self.portal, page.activities, "stream", self.run_id)
+                self.store.save_position(conn, self.portal, EVENTS_STREAM, page.position, self.now())
+
+    # -- contacts -------------------------------------------------------------------------------------------
+    def _sweep_contacts(self) -> None:
+        position = self._next_position(CONTACTS_STREAM, full=self.options.full)
+        log.info("portal %s: %s sweep from %s", self.portal, position.kind.value, position.since or "the start")
+        for page in self.connector.pull_contacts(position):
+            self._process(page.contacts, page.rejected, page.position)
+
+    def _evaluate_dirty(self) -> None:
+        if self.options.dry_run:
+            return
+        dirty = self.store.contacts_with_new_activity(self.portal, self.run_id)
+        for start in range(0, len(dirty), DIRTY_BATCH):
+            page = self.connector.read_contacts(dirty[start : start + DIRTY_BATCH])
+            self._process(page.contacts, page.rejected, None)
+
+    def _process(
+        self, contacts: Sequence[Contact], rejected: Sequence[RecordFailure], position: SweepPosition | None
+    ) -> None:
+        now = self.now()
+        letters = [DeadLetter(f.contact_id, "read", f.reason, {}, f.retryable) for f in rejected]
+        self.counts.pulled += len(contacts) + len(rejected)
+        self.counts.failed += len(rejected)
+        stored = self.store.load_contacts(self.portal, [c.id for c in contacts])
+        fresh = self._drop_duplicates(contacts, stored)
+        refresh = [c.id for c in fresh if _activities_changed(c, stored.get(c.id))]
+        fetched = self.connector.fetch_activities(refresh) if refresh else []
+        self.counts.activities += len(fetched)
+        activities = self._activities_for(fresh, refresh, fetched)
+
+        records: list[ContactRecord] = []
+        updates: list[Update] = []
+        transitions: list[Transition] = []
+        for contact in fresh:
+            previous = stored.get(contact.id)
+            try:
+                evaluation = evaluate(
+                    contact, activities.get(contact.id, ()), previous.stage if previous else None, self.model, now
+                )
+            except (UnknownSignal, ValueError) as problem:
+                letters.append(DeadLetter(contact.id, "evaluate", str(problem), {"fields": dict(contact.fields)}))
+                self.counts.failed += 1
+                continue
+            self.counts.evaluated += 1
+            update, record = self._diff(contact, previous, evaluation)
+            records.append(record)
+            transitions.extend(evaluation.decision.transitions)
+            if update is None:
+                self.counts.unchanged += 1
+            else:
+                updates.append(update)
+
+        if self.options.dry_run:
+            self._planned.extend({"contact_id": u.contact_id, "values": dict(u.values)} for u in updates)
+            self.counts.updated += len(updates)
+            self._report()
+            return
+
+        with self.store.transaction() as conn:
+            self.store.replace_engagements(conn, self.portal, refresh, fetched, self.run_id)
+            self.store.save_contacts(conn, self.portal, records, self.run_id, now)
+            self.store.add_transitions(conn, self.portal, transitions, self.run_id)
+            self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
+            if not updates and position is not None:
+                self.store.save_position(conn, self.portal, CONTACTS_STREAM, position, now)
+        self.counts.transitions += len(transitions)
+        failpoint("after_decisions")
+        if updates:
+            self._write(updates, position)
+        self._report()
+
+    def _drop_duplicates(self, contacts: Sequence[Contact], stored: Mapping[str, StoredContact]) -> list[Contact]:
+        """Drop records seen twice: in this page, or already evaluated by this run at the same version."""
+        fresh: list[Contact] = []
+        seen: set[str] = set()
+        for contact in contacts:
+            previous = stored.get(contact.id)
+            again = (
+                previous is not None
+                and previous.last_run_id == self.run_id
+                and previous.crm_updated_at is not None
+                and contact.updated_at <= previous.crm_updated_at
+            )
+            if contact.id in seen or again:
+                self.counts.duplicates += 1
+                continue
+            seen.add(contact.id)
+            fresh.append(contact)
+        return fresh
+
+    def _activities_for(
+        self, contacts: Sequence[Contact], refreshed: Sequence[str], fetched: Iterable[Activity]
+    ) -> dict[str, list[Activity]]:
+        by_contact = self.store.load_activities(self.portal, [c.id for c in contacts], set(refreshed))
+        fresh: dict[str, list[Activity]] = defaultdict(list)
+        for activity in fetched:
+            fresh[activity.contact_id].append(activity)
+        for contact_id, items in fresh.items():
+            by_contact.setdefault(contact_id, []).extend(items)
+        return by_contact
+
+    def _diff(self, contact: Contact, previous: StoredContact | None, evaluation: Evaluation
+              ) -> tuple[Update | None, ContactRecord]:
+        current = dict(contact.written)
+        promotion = self.model.promotion
+        if promotion is not None:
+            current[promotion.field] = contact.get(promotion.field) or ""
+        changes = changed_values(evaluation.values, current)
+        if changes and previous is not None and _stale_read(contact, previous, changes):
+            changes = {}
+        written = {name: value for name, value in evaluation.values.items() if name not in changes}
+        if previous is not None and not changes:
+            written = {**previous.written, **written}
+        record = ContactRecord(
+            contact_id=contact.id,
+            fields=contact.fields,
+            activity_marker=contact.activity_marker,
+            crm_updated_at=contact.updated_at,
+            stage=evaluation.decision.state,
+            written=written,
+            written_at=previous.written_at if previous else None,
+            score=evaluation.score.score,
+            grade=evaluation.bant.grade.value,
+            temperature=evaluation.temperature.temperature.value,
+        )
+        if not changes:
+            return None, record
+        return Update(contact.id, changes, evaluation.clear_first & frozenset(changes)), record
+
+    def _write(self, updates: Sequence[Update], position: SweepPosition | None) -> None:
+        result = self.connector.write(updates)
+        failpoint("after_write")
+        by_id = {u.contact_id: u for u in updates}
+        now = self.now()
+        letters = [
+            DeadLetter(
+                f.contact_id,
+                "write",
+                f.reason,
+                {"values": dict(by_id[f.contact_id].values) if f.contact_id in by_id else {},
+                 "clear_first": sorted(by_id[f.contact_id].clear_first) if f.contact_id in by_id else []},
+                f.retryable,
+            )
+            for f in result.failures
+        ]
+        written = {cid: (by_id[cid].values, at) for cid, at in result.written.items() if cid in by_id}
+        with self.store.transaction() as conn:
+            self.store.mark_written(conn, self.portal, written, now)
+            self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
+            if position is not None:
+                self.store.save_position(conn, self.portal, CONTACTS_STREAM, position, now)
+        self.counts.updated += len(written)
+        self.counts.failed += len(letters)
+        for letter in letters:
+            log.warning("contact %s not written: %s", letter.contact_id, letter.reason)
+
+    def _report(self) -> None:
+        if self._on_page is not None:
+            self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
+            self._on_page(self.counts)
+
+
+def _activities_changed(contact: Contact, previous: StoredContact | None) -> bool:
+    return previous is None or contact.activity_marker is None or contact.activity_marker != previous.activity_marker
+
+
+def _stale_read(contact: Contact, previous: StoredContact, changes: Mapping[str, str]) -> bool:
+    """The CRM answered with a version older than our last write, which already carried these values."""
+    if previous.written_at is None or contact.updated_at >= previous.written_at:
+        return False
+    return all(same_value(OUTPUT_KINDS.get(name), previous.written.get(name), value) for name, value in changes.items())

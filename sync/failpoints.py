@@ -1,0 +1,50 @@
+"""Named crash points for the crash tests: ``LEADSTAGE_FAILPOINTS="after_write=exit@2"`` kills the process the
+second time a run passes ``after_write``; ``=raise`` raises FailpointCrash instead (for in-process tests).
+Unset (always, in production), each point costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+
+ENV = "LEADSTAGE_FAILPOINTS"
+_hits: Counter[str] = Counter()
+
+
+class FailpointCrash(BaseException):  # noqa: N818 - a simulated crash, deliberately not an Exception
+    """Raised by a ``raise`` failpoint: like a crash, it is not caught by the run's error handling."""
+
+
+def _parse(spec: str) -> dict[str, tuple[str, int]]:
+    points: dict[str, tuple[str, int]] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, action = item.partition("=")
+        action, _, nth = action.partition("@")
+        points[name.strip()] = (action.strip() or "exit", int(nth) if nth else 1)
+    return points
+
+
+def failpoint(name: str) -> None:
+    """Crash here if the environment asks for it."""
+    spec = os.environ.get(ENV)
+    if not spec:
+        return
+    point = _parse(spec).get(name)
+    if point is None:
+        return
+    _hits[name] += 1
+    action, nth = point
+    if _hits[name] != nth:
+        return
+    if action == "raise":
+        raise FailpointCrash(name)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(137)
+
+
+def reset() -> None:
+    """Forget the hit counts (tests)."""
+    _hits.clear()

@@ -1,0 +1,463 @@
+"""The state store: cursors, what we know and last wrote per contact, activities, stage history, runs and
+dead letters. SQLite file by default, PostgreSQL by URL; every page of a run commits in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from leadstage.connectors.base import SweepKind, SweepPosition
+from leadstage.mapping.model import Activity, Stage, StageState, Transition
+
+from . import state_schema as t
+
+log = logging.getLogger(__name__)
+
+IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContact:
+    """What the last run remembered of one contact."""
+
+    contact_id: str
+    fields: Mapping[str, str]
+    activity_marker: str | None
+    crm_updated_at: datetime | None
+    stage: StageState
+    written: Mapping[str, str]
+    written_at: datetime | None
+    last_run_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    """The state to store for one contact after an evaluation."""
+
+    contact_id: str
+    fields: Mapping[str, str]
+    activity_marker: str | None
+    crm_updated_at: datetime | None
+    stage: StageState
+    written: Mapping[str, str]
+    written_at: datetime | None
+    score: int | None
+    grade: str | None
+    temperature: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A record that could not be processed, kept with its reason so nothing is lost."""
+
+    contact_id: str
+    phase: str
+    reason: str
+    payload: Mapping[str, Any]
+    retryable: bool = False
+
+
+def position_to_json(position: SweepPosition) -> dict[str, Any]:
+    return {
+        "kind": position.kind.value,
+        "until": position.until.isoformat(),
+        "since": position.since.isoformat() if position.since else None,
+        "after": position.after,
+        "done": position.done,
+    }
+
+
+def position_from_json(data: Mapping[str, Any]) -> SweepPosition:
+    return SweepPosition(
+        kind=SweepKind(data["kind"]),
+        until=datetime.fromisoformat(data["until"]),
+        since=datetime.fromisoformat(data["since"]) if data.get("since") else None,
+        after=data.get("after"),
+        done=bool(data.get("done")),
+    )
+
+
+def _state_to_json(state: StageState) -> dict[str, str]:
+    return {stage.value: moment.isoformat() for stage, moment in state.entered.items()}
+
+
+def _entered_from_json(data: Mapping[str, str]) -> dict[Stage, datetime]:
+    return {Stage(name): datetime.fromisoformat(moment) for name, moment in data.items()}
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may appear in logs and errors: any password masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class StateStore:
+    """All reads and writes of leadstage's own state."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, echo=echo, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        t.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).first() is None:
+                conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- runs -------------------------------------------------------------------------------------------------
+    def start_run(self, portal: str, kind: str, now: datetime) -> int:
+        with self.transaction() as conn:
+            result = conn.execute(
+                insert(t.runs).values(portal=portal, kind=kind, started_at=now, status="running", counts={})
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(
+        self, run_id: int, status: str, counts: Mapping[str, Any], now: datetime, error: str | None = None
+    ) -> None:
+        with self.transaction() as conn:
+            started = conn.execute(select(t.runs.c.started_at).where(t.runs.c.id == run_id)).scalar_one()
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id)
+                .values(
+                    status=status,
+                    counts=dict(counts),
+                    ended_at=now,
+                    error=error,
+                    duration_s=(now - started).total_seconds(),
+                )
+            )
+
+    def runs(self, portal: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        query = select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
+        if portal is not None:
+            query = query.where(t.runs.c.portal == portal)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    # -- sweep positions --------------------------------------------------------------------------------------
+    def load_position(self, portal: str, stream: str) -> SweepPosition | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.positions.c.position).where(t.positions.c.portal == portal, t.positions.c.stream == stream)
+            ).first()
+        return position_from_json(row[0]) if row else None
+
+    def save_position(
+        self, conn: Connection, portal: str, stream: str, position: SweepPosition, now: datetime
+    ) -> None:
+        _upsert(
+            conn,
+            t.positions,
+            [{"portal": portal, "stream": stream, "position": position_to_json(position), "updated_at": now}],
+            ("portal", "stream"),
+        )
+
+    # -- contacts ---------------------------------------------------------------------------------------------
+    def load_contacts(self, portal: str, ids: Sequence[str]) -> dict[str, StoredContact]:
+        found: dict[str, StoredContact] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids, IN_CHUNK):
+                rows = conn.execute(
+                    select(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk))
+                )
+                for row in rows:
+                    found[row.contact_id] = _stored(row._mapping)
+        return found
+
+    def iter_contacts(self, portal: str, batch: int = 500) -> Iterator[list[StoredContact]]:
+        """Every stored contact of a portal, in id order, a batch at a time (memory stays flat)."""
+        after = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.contacts)
+                    .where(t.contacts.c.portal == portal, t.contacts.c.contact_id > after)
+                    .order_by(t.contacts.c.contact_id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield [_stored(row._mapping) for row in rows]
+            after = rows[-1].contact_id
+
+    def save_contacts(self, conn: Connection, portal: str, records: Iterable[ContactRecord], run_id: int,
+                      now: datetime) -> None:
+        rows = [
+            {
+                "portal": portal,
+                "contact_id": r.contact_id,
+                "fields": dict(r.fields),
+                "activity_marker": r.activity_marker,
+                "crm_updated_at": r.crm_updated_at,
+                "stage": r.stage.stage.value,
+                "observed": r.stage.observed.value if r.stage.observed else None,
+                "entered": _state_to_json(r.stage),
+                "recycled_at": r.stage.recycled_at,
+                "written": dict(r.written),
+                "written_at": r.written_at,
+                "score": r.score,
+                "grade": r.grade,
+                "temperature": r.temperature,
+                "last_run_id": run_id,
+                "evaluated_at": now,
+            }
+            for r in records
+        ]
+        _upsert(conn, t.contacts, rows, ("portal", "contact_id"))
+
+    def mark_written(
+        self,
+        conn: Connection,
+        portal: str,
+        written: Mapping[str, tuple[Mapping[str, str], datetime | None]],
+        now: datetime,
+    ) -> None:
+        """After a successful write: the values the CRM now holds, and its new modification time."""
+        ids = list(written)
+        current = self.load_contacts_in(conn, portal, ids)
+        for contact_id, (values, crm_updated_at) in written.items():
+            merged = dict(current.get(contact_id, {}))
+            merged.update(values)
+            conn.execute(
+                update(t.contacts)
+                .where(t.contacts.c.portal == portal, t.contacts.c.contact_id == contact_id)
+                .values(written=merged, written_at=crm_updated_at or now, crm_updated_at=crm_updated_at)
+            )
+
+    def load_contacts_in(self, conn: Connection, portal: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        for chunk in _chunks(ids, IN_CHUNK):
+            rows = conn.execute(
+                select(t.contacts.c.contact_id, t.contacts.c.written).where(
+                    t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)
+                )
+            )
+            found.update({row.contact_id: dict(row.written or {}) for row in rows})
+        return found
+
+    def count_contacts(self, portal: str) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(t.contacts).where(t.contacts.c.portal == portal))
+                .scalar_one()
+            )
+
+    def stage_counts(self, portal: str) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.contacts.c.stage, func.count())
+                .where(t.contacts.c.portal == portal)
+                .group_by(t.contacts.c.stage)
+            )
+            return {stage: int(count) for stage, count in rows}
+
+    # -- activities -------------------------------------------------------------------------------------------
+    def load_activities(
+        self, portal: str, ids: Sequence[str], refreshed: Set[str] = frozenset()
+    ) -> dict[str, list[Activity]]:
+        """Stored activities per contact; for ``refreshed`` contacts only the stream ones (engagements are
+        about to be replaced by a fresh fetch)."""
+        found: dict[str, list[Activity]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids, IN_CHUNK):
+                rows = conn.execute(
+                    select(
+                        t.activities.c.contact_id,
+                        t.activities.c.activity_id,
+                        t.activities.c.kind,
+                        t.activities.c.occurred_at,
+                        t.activities.c.attributes,
+                        t.activities.c.source,
+                    ).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
+                )
+                for row in rows:
+                    if row.source == "engagement" and row.contact_id in refreshed:
+                        continue
+                    found[row.contact_id].append(
+                        Activity(row.activity_id, row.contact_id, row.kind, row.occurred_at, row.attributes or {})
+                    )
+        return dict(found)
+
+    def replace_engagements(
+        self, conn: Connection, portal: str, contact_ids: Sequence[str], fetched: Sequence[Activity], run_id: int
+    ) -> None:
+        """The engagement activities of these contacts, as just fetched, replace the stored ones."""
+        for chunk in _chunks(contact_ids, IN_CHUNK):
+            conn.execute(
+                delete(t.activities).where(
+                    t.activities.c.portal == portal,
+                    t.activities.c.source == "engagement",
+                    t.activities.c.contact_id.in_(chunk),
+                )
+            )
+        self.add_activities(conn, portal, fetched, "engagement", run_id)
+
+    def add_activities(
+        self, conn: Connection, portal: str, items: Sequence[Activity], source: str, run_id: int
+    ) -> None:
+        rows = {
+            (a.contact_id, a.id): {
+                "portal": portal,
+                "contact_id": a.contact_id,
+                "activity_id": a.id,
+                "kind": a.kind,
+                "occurred_at": a.occurred_at,
+                "attributes": dict(a.attributes),
+                "source": source,
+                "run_id": run_id,
+            }
+            for a in items
+        }
+        _insert_ignore(conn, t.activities, list(rows.values()), ("portal", "contact_id", "activity_id"))
+
+    def contacts_with_new_activity(self, portal: str, run_id: int) -> list[str]:
+        """Contacts that received stream activities in this run but were not evaluated in it."""
+        with self.engine.connect() as conn:
+            touched = select(t.activities.c.contact_id).where(
+                t.activities.c.portal == portal, t.activities.c.run_id == run_id, t.activities.c.source == "stream"
+            ).distinct()
+            done = select(t.contacts.c.contact_id).where(
+                t.contacts.c.portal == portal, t.contacts.c.last_run_id == run_id
+            )
+            rows = conn.execute(touched.where(t.activities.c.contact_id.not_in(done)).order_by(
+                t.activities.c.contact_id))
+            return [row[0] for row in rows]
+
+    def prune_activities(self, portal: str, before: datetime) -> int:
+        with self.transaction() as conn:
+            result = conn.execute(
+                delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.occurred_at < before)
+            )
+            return int(result.rowcount or 0)
+
+    # -- history and dead letters -----------------------------------------------------------------------------
+    def add_transitions(self, conn: Connection, portal: str, transitions: Sequence[Transition], run_id: int) -> None:
+        rows = [
+            {
+                "portal": portal,
+                "contact_id": tr.contact_id,
+                "from_stage": tr.from_stage.value if tr.from_stage else None,
+                "to_stage": tr.to_stage.value,
+                "at": tr.at,
+                "reason": tr.reason,
+                "source": tr.source.value,
+                "run_id": run_id,
+            }
+            for tr in transitions
+        ]
+        _insert_ignore(conn, t.stage_history, rows, ("portal", "contact_id", "to_stage", "at"))
+
+    def history(self, portal: str, contact_id: str | None = None) -> list[dict[str, Any]]:
+        query = select(t.stage_history).where(t.stage_history.c.portal == portal).order_by(t.stage_history.c.id)
+        if contact_id is not None:
+            query = query.where(t.stage_history.c.contact_id == contact_id)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def add_dead_letters(
+        self, conn: Connection, portal: str, letters: Sequence[DeadLetter], run_id: int | None, now: datetime
+    ) -> None:
+        if not letters:
+            return
+        conn.execute(
+            insert(t.dead_letters),
+            [
+                {
+                    "portal": portal,
+                    "contact_id": letter.contact_id,
+                    "run_id": run_id,
+                    "phase": letter.phase,
+                    "reason": letter.reason,
+                    "payload": dict(letter.payload),
+                    "retryable": int(letter.retryable),
+                    "created_at": now,
+                }
+                for letter in letters
+            ],
+        )
+
+    def dead_letters(self, portal: str | None = None, include_resolved: bool = False) -> list[dict[str, Any]]:
+        query = select(t.dead_letters).order_by(t.dead_letters.c.id)
+        if portal is not None:
+            query = query.where(t.dead_letters.c.portal == portal)
+        if not include_resolved:
+            query = query.where(t.dead_letters.c.resolved_at.is_(None))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _stored(row: Mapping[str, Any]) -> StoredContact:
+    stage = StageState(
+        stage=Stage(row["stage"]),
+        entered=_entered_from_json(row["entered"] or {}),
+        recycled_at=row["recycled_at"],
+        observed=Stage(row["observed"]) if row["observed"] else None,
+    )
+    return StoredContact(
+        contact_id=row["contact_id"],
+        fields=row["fields"] or {},
+        activity_marker=row["activity_marker"],
+        crm_updated_at=row["crm_updated_at"],
+        stage=stage,
+        written=row["written"] or {},
+        written_at=row["written_at"],
+        last_run_id=row["last_run_id"],
+    )
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _dialect_insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported state store backend {conn.dialect.name!r}: use SQLite or PostgreSQL")
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    statement = _dialect_insert(conn, table)
+    columns = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in columns}
+    )
+    conn.execute(statement, rows)
+
+
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    statement = _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
+    conn.execute(statement, rows)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,157 @@
+"""The state store's tables (SQLAlchemy 2 Core), identical on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+SCHEMA_VERSION = 1
+ID = String(64)
+PORTAL = String(100)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the state store; pass an aware UTC datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+meta = Table(
+    "leadstage_meta",
+    metadata,
+    Column("key", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+positions = Table(
+    "sweep_positions",
+    metadata,
+    Column("portal", PORTAL, primary_key=True),
+    Column("stream", String(50), primary_key=True),
+    Column("position", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contact_state",
+    metadata,
+    Column("portal", PORTAL, primary_key=True),
+    Column("contact_id", ID, primary_key=True),
+    Column("fields", JSON, nullable=False),
+    Column("activity_marker", Text),
+    Column("crm_updated_at", UTCDateTime),
+    Column("stage", String(20), nullable=False),
+    Column("observed", String(20)),
+    Column("entered", JSON, nullable=False),
+    Column("recycled_at", UTCDateTime),
+    Column("written", JSON, nullable=False),
+    Column("written_at", UTCDateTime),
+    Column("score", Integer),
+    Column("grade", String(1)),
+    Column("temperature", String(8)),
+    Column("last_run_id", Integer),
+    Column("evaluated_at", UTCDateTime),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("portal", PORTAL, primary_key=True),
+    Column("contact_id", ID, primary_key=True),
+    Column("activity_id", String(120), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("source", String(12), nullable=False),
+    Column("run_id", Integer),
+    Index("ix_activities_run", "portal", "run_id"),
+)
+
+stage_history = Table(
+    "stage_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("portal", PORTAL, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("from_stage", String(20)),
+    Column("to_stage", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("run_id", Integer),
+    UniqueConstraint("portal", "contact_id", "to_stage", "at", name="uq_stage_history_once"),
+    Index("ix_stage_history_at", "portal", "at"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("portal", PORTAL, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("status", String(12), nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("error", Text),
+    Column("duration_s", Float),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("portal", PORTAL, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("run_id", Integer),
+    Column("phase", String(12), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("retryable", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Index("ix_dead_letters_open", "portal", "resolved_at"),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("portal", PORTAL, primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
