@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
 from leadstage.connectors.hubspot_settings import DEFAULT_BASE_URL, DEFAULT_FIELD_MAP, DEFAULT_WEB_EVENTS
 from leadstage.mapping.evaluate import QualificationModel
 from leadstage.mapping.model import ActivityKind
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .config_scoring import (
     BantSection,
@@ -26,6 +25,7 @@ from .config_scoring import (
     build_temperature_model,
 )
 from .config_stages import StagesSection, build_promotion, build_stage_rules
+from .logsetup import register_secret
 
 DEFAULT_CONFIG_NAME = "leadstage.toml"
 CONFIG_ENV = "LEADSTAGE_CONFIG"
@@ -303,6 +303,7 @@ def read_secret(settings: Settings, portal: PortalSettings) -> str:
         value = os.environ.get(section.token_env, "").strip()
         if not value:
             raise ConfigError([f"{where}: environment variable {section.token_env} is not set or empty"])
+        register_secret(value)
         return value
     assert section.token_file is not None
     file_path = Path(section.token_file)
@@ -314,6 +315,7 @@ def read_secret(settings: Settings, portal: PortalSettings) -> str:
         raise ConfigError([f"{where}: cannot read {file_path}: {error.strerror}"]) from None
     if not value:
         raise ConfigError([f"{where}: {file_path} is empty"])
+    register_secret(value)
     return value
 
 

@@ -1,0 +1,5 @@
+"""``python -m leadstage``."""
+
+from leadstage.sync.cli import main
+
+main()

@@ -1,0 +1,283 @@
+"""The ``leadstage`` command line. Exit codes: 0 ok, 1 the run had failures, 2 bad config or usage."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from leadstage.connectors.base import AuthenticationFailed, Connector, ConnectorError
+
+from .config import ConfigError, PortalSettings, Settings, find_config, load_settings
+from .connect import build_connector
+from .engine import RunCounts, RunOptions, RunSummary, SyncRun
+from .logsetup import configure_logging, redact
+from .state import StateStore, safe_url
+
+EXIT_OK, EXIT_FAILURES, EXIT_CONFIG = 0, 1, 2
+
+app = typer.Typer(
+    name="leadstage",
+    help="Lead qualification for HubSpot and Salesforce: funnel stages, explainable scores, safe write-back.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", "-c", help="Config file (default: $LEADSTAGE_CONFIG or ./leadstage.toml).")
+]
+PortalOpt = Annotated[str | None, typer.Option("--portal", "-p", help="Portal name (default: the only one).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+LogOpt = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
+LogFormatOpt = Annotated[str, typer.Option("--log-format", help="text or json (JSON lines on stderr).")]
+
+
+def _fail(code: int, lines: list[str]) -> NoReturn:
+    for line in lines:
+        err.print(redact(line), markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn known failures into clear messages and the documented exit codes."""
+    try:
+        yield
+    except ConfigError as error:
+        _fail(EXIT_CONFIG, ["leadstage: configuration problem:", *(f"  {p}" for p in error.problems)])
+    except AuthenticationFailed as error:
+        _fail(EXIT_CONFIG, [f"leadstage: {error}"])
+    except ConnectorError as error:
+        _fail(EXIT_FAILURES, [f"leadstage: the CRM call failed: {error}"])
+
+
+def _load(config: str | None) -> Settings:
+    return load_settings(find_config(config))
+
+
+def _clock() -> Any:
+    from leadstage.connectors.resilience import SystemClock
+
+    return SystemClock()
+
+
+def _emit(as_json: bool, data: dict[str, Any], text: Callable[[], None]) -> None:
+    if as_json:
+        print(json.dumps(data, default=str, indent=2))
+    else:
+        text()
+
+
+@app.callback()
+def _main(
+    log_level: LogOpt = "warning",
+    log_format: LogFormatOpt = "text",
+) -> None:
+    if log_format not in ("text", "json"):
+        _fail(EXIT_CONFIG, ["leadstage: --log-format must be text or json"])
+    if log_level.lower() not in ("debug", "info", "warning", "error"):
+        _fail(EXIT_CONFIG, ["leadstage: --log-level must be debug, info, warning or error"])
+    configure_logging(log_level, log_format)
+
+
+@app.command()
+def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt = False) -> None:
+    """Validate the config, reach the CRM, and list the leadstage fields it still lacks."""
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        connector = build_connector(settings, chosen, _clock())
+        report = connector.check()
+        connector.close()
+    data = {
+        "config": str(settings.path),
+        "portal": chosen.name,
+        "crm": chosen.crm,
+        "state": safe_url(settings.state_url),
+        "reachable": report.reachable,
+        "missing_fields": [f.crm_name for f in report.missing_fields],
+        "notes": list(report.notes),
+    }
+
+    def text() -> None:
+        out.print(f"config   {settings.path}: valid")
+        out.print(f"portal   {chosen.name} ({chosen.crm}): reachable")
+        out.print(f"state    {safe_url(settings.state_url)}")
+        if report.missing_fields:
+            names = ", ".join(f.crm_name for f in report.missing_fields)
+            out.print(f"fields   missing: {names}\n         run `leadstage setup` to create them")
+        else:
+            out.print("fields   all present")
+        for note in report.notes:
+            out.print(f"note     {note}")
+
+    _emit(as_json, data, text)
+    raise typer.Exit(EXIT_FAILURES if report.missing_fields else EXIT_OK)
+
+
+@app.command()
+def setup(
+    config: ConfigOpt = None,
+    portal: PortalOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be created.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create leadstage's property group and properties in the CRM (safe to run again)."""
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        connector = build_connector(settings, chosen, _clock())
+        report = connector.setup(dry_run=dry_run)
+        connector.close()
+    verb = "would create" if dry_run else "created"
+    data = {"portal": chosen.name, "dry_run": dry_run, **asdict(report)}
+
+    def text() -> None:
+        out.print(f"{verb}: {', '.join(report.created) or 'nothing'}")
+        out.print(f"already there: {len(report.existing)} field(s)")
+        for line in report.instructions:
+            out.print(line)
+
+    _emit(as_json, data, text)
+
+
+def run_sync(
+    settings: Settings,
+    portal: PortalSettings,
+    connector: Connector,
+    store: StateStore,
+    options: RunOptions,
+    clock: Any,
+    on_page: Callable[[RunCounts], None] | None = None,
+) -> RunSummary:
+    """One sync run with the config's timing options (shared by the CLI and the demo)."""
+    run = SyncRun(portal.name, portal.model, connector, store, clock.now, options, on_page)
+    return run.execute()
+
+
+def summary_dict(summary: RunSummary) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "run_id": summary.run_id,
+        "portal": summary.portal,
+        "kind": summary.kind,
+        "status": summary.status,
+        **summary.counts.as_dict(),
+        "duration_s": round((summary.ended_at - summary.started_at).total_seconds(), 3)
+        if summary.ended_at
+        else None,
+        "error": summary.error,
+    }
+    if summary.kind == "dry-run":
+        data["planned"] = summary.planned
+    return data
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[RunCounts], None] | None]:
+    if not enabled:
+        yield None
+        return
+    with err.status("syncing...") as status:
+
+        def update(counts: RunCounts) -> None:
+            status.update(
+                f"pulled {counts.pulled:,}  updated {counts.updated:,}  unchanged {counts.unchanged:,}  "
+                f"failed {counts.failed:,}  API calls {counts.api_calls:,}"
+            )
+
+        yield update
+
+
+@app.command()
+def sync(
+    config: ConfigOpt = None,
+    portal: PortalOpt = None,
+    full: Annotated[bool, typer.Option("--full", help="Walk every contact, not only the changed ones.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Evaluate and diff, write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run one sync: pull what changed, evaluate, write back only real changes."""
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        clock = _clock()
+        connector = build_connector(settings, chosen, clock)
+        store = StateStore(settings.state_url)
+        options = RunOptions(
+            overlap=timedelta(minutes=settings.sync.overlap_minutes),
+            first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
+            full=full,
+            dry_run=dry_run,
+        )
+        with _progress(not as_json and sys.stderr.isatty()) as on_page:
+            summary = run_sync(settings, chosen, connector, store, options, clock, on_page)
+        connector.close()
+        store.close()
+    data = summary_dict(summary)
+
+    def text() -> None:
+        c = summary.counts
+        out.print(
+            f"run {summary.run_id} ({summary.kind}) {summary.status}: pulled {c.pulled:,}, updated {c.updated:,}, "
+            f"unchanged {c.unchanged:,}, failed {c.failed:,}, API calls {c.api_calls:,}"
+        )
+        if summary.error:
+            out.print(f"stopped: {summary.error}")
+        if c.failed:
+            out.print("failed records are in the dead-letter table (see `leadstage dead-letters list`)")
+
+    _emit(as_json, data, text)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    contacts: Annotated[int, typer.Option(help="Contacts to generate.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated data.")] = 7,
+    data: Annotated[Path | None, typer.Option(help="Load this JSON data file instead of generating.")] = None,
+    token_env: Annotated[str, typer.Option(help="Environment variable holding the accepted token.")] = (
+        "LEADSTAGE_SANDBOX_TOKEN"
+    ),
+) -> None:
+    """Serve a local HubSpot-compatible sandbox CRM (no credentials, nothing leaves this machine)."""
+    from .sandbox_cli import serve
+
+    serve(port=port, contacts=contacts, seed=seed, data=data, token_env=token_env, console=err)
+
+
+@app.command()
+def demo(
+    as_json: JsonOpt = False,
+    contacts: Annotated[int, typer.Option(help="Contacts in the seeded sandbox.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed of the seeded data.")] = 7,
+    crm: Annotated[str, typer.Option(help="Which CRM the sandbox plays: hubspot.")] = "hubspot",
+) -> None:
+    """Run the real sync against a seeded local sandbox: setup, a first sync, then a second one."""
+    from .demo import run_demo
+
+    if crm != "hubspot":
+        _fail(EXIT_CONFIG, [f"leadstage: --crm {crm}: only hubspot is available in this version"])
+    with _errors():
+        result = run_demo(contacts=contacts, seed=seed, crm=crm, console=None if as_json else out)
+    if as_json:
+        print(json.dumps(result, indent=2))
+    raise typer.Exit(EXIT_OK if all(r["failed"] == 0 for r in result["runs"]) else EXIT_FAILURES)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.captureWarnings(True)
+    app()
