@@ -1,0 +1,43 @@
+"""A HubSpot-compatible CRM API on loopback, with realistic seeded data, for tests and demos.
+
+It speaks the real HubSpot v3 paths, JSON shapes, status codes and limits, so the real
+`hubspot-api-client` talks to it unchanged::
+
+    import urllib3
+    from hubspot import HubSpot
+    from leadstage.sandbox import Sandbox, SandboxConfig, RateLimit
+
+    cfg = SandboxConfig(tokens=("test-token",), rate_limit=RateLimit(190, 10_000), search_rate_per_second=5)
+    with Sandbox(cfg) as sb:                       # starts on 127.0.0.1, free port
+        sb.seed(n_contacts=2000, seed=7)           # deterministic contacts + 6 months of activities
+        client = HubSpot(access_token="test-token", host=sb.url,
+                         retry=urllib3.Retry(0, respect_retry_after_header=False))
+        page = client.crm.contacts.basic_api.get_page(limit=100, properties=["email", "lifecyclestage"])
+        sb.counts()                                # {"contacts.list": 1}
+
+Served endpoints (names as counted by `Sandbox.counts()`):
+    contacts.list      GET  /crm/v3/objects/contacts
+    contacts.get       GET  /crm/v3/objects/contacts/{id}
+    contacts.search    POST /crm/v3/objects/contacts/search
+    contacts.batch_read / contacts.batch_update   POST /crm/v3/objects/contacts/batch/{read,update}
+    properties.list / properties.create           GET/POST /crm/v3/properties/contacts
+    properties.get / properties.update            GET/PATCH /crm/v3/properties/contacts/{name}
+    properties.groups.list / properties.groups.create   GET/POST /crm/v3/properties/contacts/groups
+    <type>.list / <type>.get / <type>.batch_read  for type in emails, calls, meetings, notes, tasks
+    associations.batch_read   POST /crm/v4/associations/contacts/{toObjectType}/batch/read
+    events.list / events.types   GET /events/v3/events, /events/v3/events/event-types
+    unknown                   any other path (answers 404)
+
+Test controls: `sb.hubspot` (the portal: add/update/archive/merge contacts, add activities and web events,
+reject writes, change property options), `sb.inject(...)` for scripted faults, `FaultRates` for seeded
+random faults, `SandboxConfig.clock` for a fake clock that drives every timestamp and rate-limit window,
+`sb.dump(path)` / `sb.load(path)` for data files (format in `datafile.py`).
+Run it standalone with `python -m leadstage.sandbox --contacts 2000 --port 8765`.
+"""
+
+from leadstage.sandbox.config import FaultRates, RateLimit, SandboxConfig
+from leadstage.sandbox.core import Sandbox
+from leadstage.sandbox.hubspot_portal import HubSpotPortal
+from leadstage.sandbox.server import RequestRecord
+
+__all__ = ["FaultRates", "HubSpotPortal", "RateLimit", "RequestRecord", "Sandbox", "SandboxConfig"]

@@ -1,0 +1,206 @@
+"""Activity storage: seeded timelines rendered lazily (and cached), plus activities added by tests.
+
+Seeded engagements have ids derived from (contact id, item index):
+`ENGAGEMENT_ID_BASE + contact_id * ENGAGEMENT_ID_STRIDE + index`, so listing them in id order walks the
+contacts in id order and never needs all timelines in memory. Added engagements get ids from
+`ADDED_ENGAGEMENT_ID_START` upwards. The store is not thread-safe by itself: the portal's lock guards it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadstage.sandbox import seed_timeline as tl
+from leadstage.sandbox.timeutil import iso_ms
+
+ENGAGEMENT_ID_BASE = 1_000_000_000
+ENGAGEMENT_ID_STRIDE = 1_000
+ADDED_ENGAGEMENT_ID_START = 10_000_000_000_000
+TIMELINE_CACHE_SIZE = 2_048
+ENGAGEMENT_TYPES = ("emails", "calls", "meetings", "notes", "tasks")
+EVENT_TYPES = (
+    "e_visited_page",
+    "e_submitted_form",
+    "e_opened_email",
+    "e_clicked_email",
+    "e_attended_webinar",
+    "e_downloaded_content",
+)
+
+
+@dataclass(slots=True)
+class Engagement:
+    """An email, call, meeting, note or task logged on one contact."""
+
+    id: int
+    object_type: str
+    contact_id: str
+    properties: dict[str, str]
+    timestamp_ms: int
+
+
+@dataclass(slots=True)
+class WebEvent:
+    """A web/marketing event of one contact (events v3)."""
+
+    id: str
+    event_type: str
+    occurred_ms: int
+    contact_id: str
+    properties: dict[str, str]
+
+    def to_api(self, object_id: str) -> dict[str, Any]:
+        """The event as GET /events/v3/events answers it."""
+        return {
+            "objectType": "CONTACT",
+            "objectId": object_id,
+            "eventType": self.event_type,
+            "occurredAt": iso_ms(self.occurred_ms),
+            "id": self.id,
+            "properties": dict(self.properties),
+        }
+
+
+@dataclass
+class Timeline:
+    """One contact's rendered seeded activities."""
+
+    engagements: list[Engagement] = field(default_factory=list)
+    events: list[WebEvent] = field(default_factory=list)
+
+
+class TimelineStore:
+    """Seeded timelines (lazy) + added activities."""
+
+    def __init__(self) -> None:
+        self.reset(seed=0, now_ms=0, profiles={})
+
+    def reset(self, seed: int, now_ms: int, profiles: dict[str, tl.Profile]) -> None:
+        """Replace everything with the timelines of a new seed."""
+        self.seed = seed
+        self.now_ms = now_ms
+        self.profiles = profiles
+        self._seeded_ids = sorted(int(cid) for cid in profiles)
+        self._cache: OrderedDict[str, Timeline] = OrderedDict()
+        self.added_engagements: dict[int, Engagement] = {}
+        self._added_by_contact: dict[str, list[Engagement]] = {}
+        self._added_events: dict[str, list[WebEvent]] = {}
+        self._next_added_id = ADDED_ENGAGEMENT_ID_START
+        self._global_events: list[WebEvent] | None = None
+
+    # ----- seeded ---------------------------------------------------------------------------------------------
+    def seeded(self, contact_id: str) -> Timeline:
+        """The rendered seeded timeline of a contact (empty when it was not seeded)."""
+        cached = self._cache.get(contact_id)
+        if cached is not None:
+            self._cache.move_to_end(contact_id)
+            return cached
+        profile = self.profiles.get(contact_id)
+        timeline = self._render(contact_id, profile) if profile else Timeline()
+        self._cache[contact_id] = timeline
+        if len(self._cache) > TIMELINE_CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return timeline
+
+    def _render(self, contact_id: str, profile: tl.Profile) -> Timeline:
+        timeline = Timeline()
+        base = ENGAGEMENT_ID_BASE + int(contact_id) * ENGAGEMENT_ID_STRIDE
+        for index, (ts, kind, variant) in enumerate(tl.skeleton(self.seed, contact_id, profile, self.now_ms)):
+            object_type = tl.ENGAGEMENT_TYPE.get(kind)
+            if object_type is None:
+                for part, (event_type, occurred, props) in enumerate(tl.web_events(kind, ts, variant)):
+                    event_id = tl.event_id(self.seed, contact_id, index, part)
+                    timeline.events.append(WebEvent(event_id, event_type, occurred, contact_id, props))
+                continue
+            props = tl.engagement_properties(kind, ts, variant, self.now_ms)
+            stamp, eid = iso_ms(ts), base + index
+            props.update(
+                hs_timestamp=stamp, hs_createdate=stamp, hs_lastmodifieddate=stamp, hs_object_id=str(eid)
+            )
+            timeline.engagements.append(Engagement(eid, object_type, contact_id, props, ts))
+        timeline.events.sort(key=lambda e: (e.occurred_ms, e.id))
+        return timeline
+
+    # ----- per contact ----------------------------------------------------------------------------------------
+    def engagements_of(self, contact_id: str) -> list[Engagement]:
+        """Seeded and added engagements of one contact id (not following merges), by time then id."""
+        out = self.seeded(contact_id).engagements + self._added_by_contact.get(contact_id, [])
+        return sorted(out, key=lambda e: (e.timestamp_ms, e.id))
+
+    def events_of(self, contact_id: str) -> list[WebEvent]:
+        """Seeded and added web events of one contact id, by time then id."""
+        out = self.seeded(contact_id).events + self._added_events.get(contact_id, [])
+        return sorted(out, key=lambda e: (e.occurred_ms, e.id))
+
+    def engagement(self, engagement_id: int) -> Engagement | None:
+        """One engagement by id."""
+        if engagement_id >= ADDED_ENGAGEMENT_ID_START:
+            return self.added_engagements.get(engagement_id)
+        offset = engagement_id - ENGAGEMENT_ID_BASE
+        if offset < 0:
+            return None
+        contact_id = str(offset // ENGAGEMENT_ID_STRIDE)
+        if contact_id not in self.profiles:
+            return None
+        for item in self.seeded(contact_id).engagements:
+            if item.id == engagement_id:
+                return item
+        return None
+
+    # ----- additions ------------------------------------------------------------------------------------------
+    def add_engagement(
+        self, object_type: str, contact_id: str, properties: dict[str, str], ts_ms: int
+    ) -> Engagement:
+        """Store a new engagement; the caller sets the dates in `properties`."""
+        eid = self._next_added_id
+        self._next_added_id += 1
+        properties["hs_object_id"] = str(eid)
+        item = Engagement(eid, object_type, contact_id, properties, ts_ms)
+        self.added_engagements[eid] = item
+        self._added_by_contact.setdefault(contact_id, []).append(item)
+        return item
+
+    def restore_engagement(self, item: Engagement) -> None:
+        """Re-add an engagement loaded from a data file (keeps its id)."""
+        self.added_engagements[item.id] = item
+        self._added_by_contact.setdefault(item.contact_id, []).append(item)
+        self._next_added_id = max(self._next_added_id, item.id + 1)
+
+    def add_event(self, event: WebEvent) -> None:
+        """Store a new web event."""
+        self._added_events.setdefault(event.contact_id, []).append(event)
+        self._global_events = None
+
+    def added_events(self) -> list[WebEvent]:
+        """All added web events (for the data file)."""
+        return [event for events in self._added_events.values() for event in events]
+
+    # ----- listing --------------------------------------------------------------------------------------------
+    def iter_engagements(self, object_type: str, min_id: int) -> Iterator[Engagement]:
+        """Engagements of a type with id >= min_id, in ascending id order."""
+        if min_id < ADDED_ENGAGEMENT_ID_START:
+            first_contact = max(0, (min_id - ENGAGEMENT_ID_BASE) // ENGAGEMENT_ID_STRIDE)
+            start = bisect.bisect_left(self._seeded_ids, first_contact)
+            for contact_int in self._seeded_ids[start:]:
+                for item in self.seeded(str(contact_int)).engagements:
+                    if item.object_type == object_type and item.id >= min_id:
+                        yield item
+        for eid in sorted(self.added_engagements):
+            item = self.added_engagements[eid]
+            if item.object_type == object_type and eid >= min_id:
+                yield item
+
+    def all_events(self) -> list[WebEvent]:
+        """Every web event of every contact, by time then id (built on demand, cached until an addition)."""
+        if self._global_events is None:
+            out: list[WebEvent] = []
+            for contact_int in self._seeded_ids:
+                out.extend(self._render(str(contact_int), self.profiles[str(contact_int)]).events)
+            out.extend(self.added_events())
+            out.sort(key=lambda e: (e.occurred_ms, e.id))
+            self._global_events = out
+        return self._global_events

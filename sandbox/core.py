@@ -1,0 +1,158 @@
+"""`Sandbox`: the portal, the HTTP server and the test controls behind one object."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from leadstage.sandbox import datafile
+from leadstage.sandbox.config import SandboxConfig
+from leadstage.sandbox.faults import InjectRule, Injector, RandomFaults
+from leadstage.sandbox.http import Router
+from leadstage.sandbox.hubspot_activity_routes import ActivityRoutes
+from leadstage.sandbox.hubspot_portal import FIRST_CONTACT_ID, HubSpotPortal
+from leadstage.sandbox.hubspot_routes import ContactRoutes
+from leadstage.sandbox.limits import RateLimiter
+from leadstage.sandbox.seed import generate
+from leadstage.sandbox.server import Pipeline, RequestRecord, RequestStats, ServerThread
+from leadstage.sandbox.timeutil import clock_ms, datetime_to_ms
+
+DEFAULT_SEED_CONTACTS = 2_000
+DEFAULT_SEED = 7
+
+
+class Sandbox:
+    """A HubSpot-compatible API on loopback, with seeded data, limits, faults and request counting."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.hubspot = HubSpotPortal(clock=self.config.clock)
+        self._stats = RequestStats()
+        self._injector = Injector()
+        faults = self.config.faults
+        self._random_faults = RandomFaults(faults, self.config.retry_after) if faults else None
+        router = Router()
+        ContactRoutes(self.hubspot, self.config).register(router)
+        ActivityRoutes(self.hubspot, self.config).register(router)
+        self._pipeline = Pipeline(
+            self.config,
+            router,
+            self._stats,
+            self._injector,
+            RateLimiter(self.config, self.config.clock),
+            self._random_faults,
+        )
+        self._server: ServerThread | None = None
+
+    # ----- data -----------------------------------------------------------------------------------------------
+    def seed(
+        self, n_contacts: int = DEFAULT_SEED_CONTACTS, seed: int = DEFAULT_SEED, now: datetime | None = None
+    ) -> None:
+        """Replace all data with `n_contacts` deterministic contacts and 6 months of their activities."""
+        now_ms = datetime_to_ms(now) if now is not None else clock_ms(self.config.clock)
+        contacts, profiles = generate(seed, n_contacts, now_ms, FIRST_CONTACT_ID)
+        portal = self.hubspot
+        with portal.lock:
+            portal.clear()
+            portal.contacts = contacts
+            portal.next_contact_id = FIRST_CONTACT_ID + n_contacts
+            portal.timelines.reset(seed, now_ms, profiles)
+
+    def load(self, path: str | Path) -> None:
+        """Replace all data with a data file's (see datafile.py for the format)."""
+        datafile.load(self.hubspot, path)
+
+    def dump(self, path: str | Path) -> None:
+        """Write all data to a data file."""
+        datafile.dump(self.hubspot, path)
+
+    # ----- server ---------------------------------------------------------------------------------------------
+    def start(self) -> str:
+        """Serve on 127.0.0.1 (a free port unless `config.port`) in daemon threads; returns the base URL."""
+        if self._server is None:
+            self._server = ServerThread(self.config.host, self.config.port, self._pipeline)
+            self._server.start()
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving and close open connections."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until Ctrl-C (returns cleanly on KeyboardInterrupt)."""
+        self._server = ServerThread(self.config.host, self.config.port, self._pipeline)
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server.close_connections()
+            self._server.server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (RuntimeError when not started)."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running: call start() first")
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        """The base URL to pass as the HubSpot client's host."""
+        return f"http://{self.config.host}:{self.port}"
+
+    # ----- observation ----------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Requests per endpoint name, whatever their answer (unknown paths count as "unknown")."""
+        return self._stats.counts()
+
+    def total_requests(self) -> int:
+        """All requests received."""
+        return sum(self._stats.counts().values())
+
+    def reset_counts(self) -> None:
+        """Forget the counts and the request log."""
+        self._stats.reset()
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        """Every request so far, in arrival order of their answers."""
+        return self._stats.log()
+
+    # ----- faults ---------------------------------------------------------------------------------------------
+    def inject(
+        self,
+        endpoint: str | None = None,
+        status: int = 500,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        reset: bool = False,
+        delay_s: float | None = None,
+    ) -> None:
+        """Answer the next `times` requests to `endpoint` (None: any) with this fault instead of serving them.
+
+        `reset=True` closes the connection without an answer; `delay_s` sleeps, then serves normally.
+        Without `body`, the status gets HubSpot's usual error body (429: the ten-secondly rate-limit body).
+        """
+        if times < 1:
+            raise ValueError("inject(times=...) must be at least 1")
+        self._injector.add(InjectRule(endpoint, times, status, dict(headers or {}), body, reset, delay_s))
+
+    def clear_injections(self) -> None:
+        """Drop scripted faults that have not fired yet."""
+        self._injector.clear()

@@ -1,0 +1,406 @@
+"""HTTP handlers for contacts (list, get, search, batch read, batch update) and contact properties.
+
+Endpoint names (as counted by `Sandbox.counts()`): contacts.list, contacts.get, contacts.search,
+contacts.batch_read, contacts.batch_update, properties.list, properties.get, properties.create,
+properties.update, properties.groups.list, properties.groups.create.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from typing import Any
+
+from leadstage.sandbox.config import (
+    BATCH_MAX_INPUTS,
+    BATCH_VALIDATION_ALL_OR_NOTHING,
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    SandboxConfig,
+)
+from leadstage.sandbox.http import (
+    CATEGORY_ALREADY_EXISTS,
+    CATEGORY_NOT_FOUND,
+    CATEGORY_VALIDATION,
+    ApiError,
+    Request,
+    Response,
+    Router,
+    batch_error,
+)
+from leadstage.sandbox.hubspot_portal import DEFAULT_CONTACT_PROPERTIES, HubSpotPortal
+from leadstage.sandbox.hubspot_properties import (
+    FIELD_TYPES,
+    PROPERTY_NAME_RE,
+    PROPERTY_TYPES,
+    TYPE_BOOL,
+    TYPE_ENUMERATION,
+    PropertyDefinition,
+    ValueError_,
+    make_options,
+    normalise_value,
+)
+from leadstage.sandbox.hubspot_search import matches, order, parse_search
+from leadstage.sandbox.timeutil import iso_ms
+
+CONTACTS = "/crm/v3/objects/contacts"
+PROPERTIES = "/crm/v3/properties/contacts"
+PORTAL_ID = 4_200_042
+NOT_FOUND_MESSAGE = (
+    "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid."
+)
+FAULT_207_MESSAGE = "Contact {id} was being modified by another process; retry the update."
+
+
+def paging_next(after: str, path: str) -> dict[str, Any]:
+    """HubSpot's forward paging block."""
+    return {"next": {"after": after, "link": f"{path}?after={after}"}}
+
+
+def check_inputs(body: dict[str, Any], maximum: int) -> list[dict[str, Any]]:
+    """The `inputs` list of a batch body, validated for shape and size."""
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
+        raise ApiError(400, "Invalid input JSON: 'inputs' must be a list of objects")
+    if len(inputs) > maximum:
+        raise ApiError(
+            400, f"Batch input size limit exceeded: {len(inputs)} inputs, the maximum is {maximum}"
+        )
+    return inputs
+
+
+def check_limit(request: Request, default: int, maximum: int) -> int:
+    """The `limit` query parameter, 1..maximum."""
+    limit = request.query_int("limit", default)
+    if limit < 1 or limit > maximum:
+        raise ApiError(400, f"limit must be between 1 and {maximum}, got {limit}")
+    return limit
+
+
+class ContactRoutes:
+    """Contacts and their property definitions."""
+
+    def __init__(self, portal: HubSpotPortal, config: SandboxConfig) -> None:
+        self.portal = portal
+        self.config = config
+
+    def register(self, router: Router) -> None:
+        """Add the routes (literal paths before patterns)."""
+        router.add("GET", CONTACTS, "contacts.list", self.list_contacts)
+        router.add("POST", f"{CONTACTS}/search", "contacts.search", self.search)
+        router.add("POST", f"{CONTACTS}/batch/read", "contacts.batch_read", self.batch_read)
+        router.add("POST", f"{CONTACTS}/batch/update", "contacts.batch_update", self.batch_update)
+        router.add("GET", f"{CONTACTS}/{{contactId}}", "contacts.get", self.get_contact)
+        router.add("GET", PROPERTIES, "properties.list", self.list_properties)
+        router.add("POST", PROPERTIES, "properties.create", self.create_property)
+        router.add("GET", f"{PROPERTIES}/groups", "properties.groups.list", self.list_groups)
+        router.add("POST", f"{PROPERTIES}/groups", "properties.groups.create", self.create_group)
+        router.add("GET", f"{PROPERTIES}/{{name}}", "properties.get", self.get_property)
+        router.add("PATCH", f"{PROPERTIES}/{{name}}", "properties.update", self.update_property)
+
+    def _now_iso(self) -> str:
+        return iso_ms(self.portal.now_ms())
+
+    # ----- contacts -------------------------------------------------------------------------------------------
+    def list_contacts(self, request: Request) -> Response:
+        """GET /crm/v3/objects/contacts: ascending ids; `after` is the next id to return."""
+        limit = check_limit(request, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX)
+        after = request.query_one("after") or ""
+        if after and not after.isdigit():
+            raise ApiError(
+                400, f"Invalid 'after' value {after!r}: use paging.next.after from the previous page"
+            )
+        archived = (request.query_one("archived") or "false").lower() == "true"
+        properties = request.query_list("properties") or list(DEFAULT_CONTACT_PROPERTIES)
+        with self.portal.lock:
+            ids = [cid for cid in self.portal.contacts if (cid in self.portal.archived) == archived]
+            start = bisect.bisect_left(ids, int(after), key=int) if after else 0
+            page = ids[start : start + limit]
+            payload: dict[str, Any] = {
+                "results": [self.portal.contact_object(cid, properties) for cid in page]
+            }
+            if start + limit < len(ids):
+                payload["paging"] = paging_next(ids[start + limit], CONTACTS)
+        return Response.json(200, payload)
+
+    def get_contact(self, request: Request) -> Response:
+        """GET /crm/v3/objects/contacts/{id} (a merged-away id answers with the surviving contact)."""
+        properties = request.query_list("properties") or list(DEFAULT_CONTACT_PROPERTIES)
+        with self.portal.lock:
+            cid = self.portal.resolve(request.params["contactId"])
+            if cid not in self.portal.contacts or cid in self.portal.archived:
+                raise ApiError(404, "resource not found", CATEGORY_NOT_FOUND)
+            return Response.json(200, self.portal.contact_object(cid, properties))
+
+    def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/contacts/search."""
+        text = request.body.decode("utf-8", errors="replace")
+        lag_ms = int(self.config.search_index_lag_s * 1000)
+        with self.portal.lock:
+            search = parse_search(text, self.portal.definitions, self.config.search_cap)
+            cutoff = iso_ms(self.portal.now_ms() - lag_ms) if lag_ms > 0 else None
+            records = self.portal.contacts
+            hits = [
+                cid
+                for cid, record in records.items()
+                if cid not in self.portal.archived
+                and (cutoff is None or record["lastmodifieddate"] <= cutoff)
+                and matches(search, record)
+            ]
+            ordered = order(hits, records, search, self.portal.definitions)
+            page = ordered[search.after : search.after + search.limit]
+            properties = search.properties or list(DEFAULT_CONTACT_PROPERTIES)
+            results = [self.portal.contact_object(cid, properties) for cid in page]
+        payload: dict[str, Any] = {"total": len(ordered), "results": results}
+        end = search.after + search.limit
+        if search.limit > 0 and end < len(ordered):
+            payload["paging"] = {"next": {"after": str(end)}}
+        return Response.json(200, payload)
+
+    def batch_read(self, request: Request) -> Response:
+        """POST /crm/v3/objects/contacts/batch/read (207 when some ids don't exist)."""
+        body = request.json_object()
+        inputs = check_inputs(body, BATCH_MAX_INPUTS)
+        properties = body.get("properties") or list(DEFAULT_CONTACT_PROPERTIES)
+        with_history = body.get("propertiesWithHistory") or []
+        id_property = body.get("idProperty")
+        with self.portal.lock:
+            started = self._now_iso()
+            results, missing, seen = [], [], set()
+            for item in inputs:
+                raw = str(item.get("id", ""))
+                cid = self._find(raw, id_property)
+                if cid is None:
+                    missing.append(raw)
+                elif cid not in seen:
+                    seen.add(cid)
+                    results.append(
+                        self._with_history(self.portal.contact_object(cid, properties), with_history)
+                    )
+            payload: dict[str, Any] = {"status": "COMPLETE", "results": results}
+            if missing:
+                payload["numErrors"] = 1
+                payload["errors"] = [batch_error(CATEGORY_NOT_FOUND, NOT_FOUND_MESSAGE, {"ids": missing})]
+            payload.update(startedAt=started, completedAt=self._now_iso())
+        return Response.json(207 if missing else 200, payload)
+
+    def _find(self, raw: str, id_property: Any) -> str | None:
+        if id_property and id_property != "hs_object_id":
+            wanted = raw.lower()
+            for cid in self.portal.active_ids():
+                if self.portal.contacts[cid].get(str(id_property), "").lower() == wanted:
+                    return cid
+            return None
+        cid = self.portal.resolve(raw)
+        if cid not in self.portal.contacts or cid in self.portal.archived:
+            return None
+        return cid
+
+    def _with_history(self, obj: dict[str, Any], names: list[str]) -> dict[str, Any]:
+        if names:
+            history = {}
+            for name in names:
+                value = self.portal.contacts[obj["id"]].get(name)
+                entry = {"value": value, "timestamp": obj["updatedAt"], "sourceType": "API", "sourceId": None}
+                history[name] = [entry] if value else []
+            obj["propertiesWithHistory"] = history
+        return obj
+
+    def batch_update(self, request: Request) -> Response:
+        """POST /crm/v3/objects/contacts/batch/update: per-input validation, 207 naming the failed ids."""
+        inputs = check_inputs(request.json_object(), BATCH_MAX_INPUTS)
+        ids = [str(item.get("id", "")) for item in inputs]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=lambda i: (len(i), i))
+        if duplicates:
+            raise ApiError(
+                400, f"Duplicate IDs found in batch input: [{', '.join(duplicates)}]. IDs must be unique"
+            )
+        fault_at = int(request.fail_one_input * len(inputs)) if request.fail_one_input is not None else None
+        with self.portal.lock:
+            started_ms = self.portal.now_ms()
+            errors, accepted = [], []
+            for position, (raw, item) in enumerate(zip(ids, inputs, strict=True)):
+                error, values = self._check_input(raw, item, fault=position == fault_at)
+                if error is not None:
+                    errors.append(error)
+                else:
+                    accepted.append((self.portal.resolve(raw), values))
+            if errors and self.config.batch_validation == BATCH_VALIDATION_ALL_OR_NOTHING:
+                first = errors[0]
+                raise ApiError(400, first["message"], first["category"], context=first["context"])
+            results = []
+            for cid, values in accepted:
+                self.portal.apply_api_write(cid, values, started_ms)
+                results.append(self.portal.contact_object(cid, list(values)))
+            payload: dict[str, Any] = {"status": "COMPLETE", "results": results}
+            if errors:
+                payload.update(numErrors=len(errors), errors=errors)
+            payload.update(startedAt=iso_ms(started_ms), completedAt=self._now_iso())
+        return Response.json(207 if errors else 200, payload)
+
+    def _check_input(self, raw: str, item: dict[str, Any], fault: bool) -> tuple[dict | None, dict[str, str]]:
+        cid = self.portal.resolve(raw)
+        if cid not in self.portal.contacts or cid in self.portal.archived:
+            message = f"Object not found. objectId {raw} does not exist or was deleted."
+            return batch_error(CATEGORY_NOT_FOUND, message, {"ids": [raw]}), {}
+        rejected = self.portal.rejected_writes.get(raw) or self.portal.rejected_writes.get(cid)
+        if rejected is not None:
+            return batch_error(CATEGORY_VALIDATION, rejected, {"ids": [raw]}), {}
+        if fault:
+            return batch_error("CONFLICT", FAULT_207_MESSAGE.format(id=raw), {"ids": [raw]}), {}
+        properties = item.get("properties")
+        if not isinstance(properties, dict):
+            return batch_error(CATEGORY_VALIDATION, "'properties' must be an object", {"ids": [raw]}), {}
+        values, problems = {}, []
+        for name, value in properties.items():
+            normalised, problem = normalise_value(self.portal.definitions.get(name), name, value)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                values[name] = normalised
+        if problems:
+            return self._validation_error(raw, problems), {}
+        return None, values
+
+    @staticmethod
+    def _validation_error(raw: str, problems: list[ValueError_]) -> dict[str, Any]:
+        detail = [
+            {
+                "isValid": False,
+                "message": p.message,
+                "error": p.code,
+                "name": p.name,
+                "localizedErrorMessage": p.message,
+                "portalId": PORTAL_ID,
+            }
+            for p in problems
+        ]
+        message = "Property values were not valid: " + json.dumps(detail, separators=(",", ":"))
+        errors = [
+            {"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}} for p in problems
+        ]
+        return batch_error(CATEGORY_VALIDATION, message, {"ids": [raw]}, errors=errors)
+
+    # ----- properties -----------------------------------------------------------------------------------------
+    def list_properties(self, request: Request) -> Response:
+        """GET /crm/v3/properties/contacts."""
+        with self.portal.lock:
+            results = [definition.to_api() for definition in self.portal.definitions.values()]
+        return Response.json(200, {"results": results})
+
+    def get_property(self, request: Request) -> Response:
+        """GET /crm/v3/properties/contacts/{name}."""
+        found = self.portal.property(request.params["name"])
+        if found is None:
+            message = f"Unable to find property with name {request.params['name']!r} for object type CONTACT"
+            raise ApiError(404, message, CATEGORY_NOT_FOUND)
+        return Response.json(200, found)
+
+    def create_property(self, request: Request) -> Response:
+        """POST /crm/v3/properties/contacts: 201, 409 when the name exists, 400 when invalid."""
+        body = request.json_object()
+        name = str(body.get("name", ""))
+        with self.portal.lock:
+            if name in self.portal.definitions:
+                raise ApiError(409, f"Property named '{name}' already exists.", CATEGORY_ALREADY_EXISTS)
+            definition = self._definition_from(body, name)
+            self.portal.definitions[name] = definition
+            return Response.json(201, definition.to_api())
+
+    def _definition_from(self, body: dict[str, Any], name: str) -> PropertyDefinition:
+        if not PROPERTY_NAME_RE.match(name):
+            raise ApiError(
+                400,
+                f"Invalid property name {name!r}: use lowercase letters, digits and underscores, "
+                "starting with a letter",
+            )
+        ptype, field_type, group = body.get("type"), body.get("fieldType"), body.get("groupName")
+        if ptype not in PROPERTY_TYPES:
+            raise ApiError(400, f"Invalid type {ptype!r}; use one of {', '.join(PROPERTY_TYPES)}")
+        if field_type not in FIELD_TYPES:
+            raise ApiError(400, f"Invalid fieldType {field_type!r}; use one of {', '.join(FIELD_TYPES)}")
+        if group not in self.portal.groups:
+            raise ApiError(400, f"Property group {group!r} does not exist; create it first")
+        if not body.get("label"):
+            raise ApiError(400, "A property needs a 'label'")
+        options = self._options(body.get("options"), ptype)
+        now = self._now_iso()
+        return PropertyDefinition(
+            name=name,
+            label=str(body["label"]),
+            type=ptype,
+            field_type=field_type,
+            group_name=group,
+            created_at=now,
+            description=str(body.get("description") or ""),
+            options=options,
+            hubspot_defined=False,
+            display_order=int(body.get("displayOrder", -1)),
+        )
+
+    @staticmethod
+    def _options(raw: Any, ptype: str | None) -> list[dict[str, Any]]:
+        if ptype == TYPE_BOOL and not raw:
+            return make_options(["true", "false"], ["Yes", "No"])
+        if ptype != TYPE_ENUMERATION:
+            return []
+        if not isinstance(raw, list) or not raw:
+            raise ApiError(400, "Enumeration properties need a non-empty 'options' list")
+        out = []
+        for order_, option in enumerate(raw):
+            if not isinstance(option, dict) or "value" not in option or "label" not in option:
+                raise ApiError(400, "Each option needs a 'label' and a 'value'")
+            out.append(
+                {
+                    "label": str(option["label"]),
+                    "value": str(option["value"]),
+                    "displayOrder": int(option.get("displayOrder", order_)),
+                    "hidden": bool(option.get("hidden", False)),
+                    "description": str(option.get("description", "")),
+                }
+            )
+        return out
+
+    def update_property(self, request: Request) -> Response:
+        """PATCH /crm/v3/properties/contacts/{name}: label, description, groupName, options."""
+        body = request.json_object()
+        with self.portal.lock:
+            definition = self.portal.definitions.get(request.params["name"])
+            if definition is None:
+                raise ApiError(
+                    404, f"Unable to find property with name {request.params['name']!r}", CATEGORY_NOT_FOUND
+                )
+            if "groupName" in body and body["groupName"] not in self.portal.groups:
+                raise ApiError(400, f"Property group {body['groupName']!r} does not exist")
+            if "options" in body:
+                definition.options = self._options(body["options"], definition.type)
+            definition.label = str(body.get("label", definition.label))
+            definition.description = str(body.get("description", definition.description))
+            definition.group_name = str(body.get("groupName", definition.group_name))
+            definition.updated_at = self._now_iso()
+            return Response.json(200, definition.to_api())
+
+    def list_groups(self, request: Request) -> Response:
+        """GET /crm/v3/properties/contacts/groups."""
+        with self.portal.lock:
+            return Response.json(200, {"results": [dict(group) for group in self.portal.groups.values()]})
+
+    def create_group(self, request: Request) -> Response:
+        """POST /crm/v3/properties/contacts/groups: 201, or 409 when the name exists."""
+        body = request.json_object()
+        name, label = str(body.get("name", "")), body.get("label")
+        if not PROPERTY_NAME_RE.match(name) or not label:
+            raise ApiError(
+                400, "A property group needs a 'name' (lowercase letters, digits, underscores) and a 'label'"
+            )
+        with self.portal.lock:
+            if name in self.portal.groups:
+                raise ApiError(409, f"Property group named '{name}' already exists.", CATEGORY_ALREADY_EXISTS)
+            group = {
+                "name": name,
+                "label": str(label),
+                "displayOrder": int(body.get("displayOrder", -1)),
+                "archived": False,
+            }
+            self.portal.groups[name] = group
+            return Response.json(201, dict(group))
