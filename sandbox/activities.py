@@ -9,6 +9,7 @@ contacts in id order and never needs all timelines in memory. Added engagements 
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -138,8 +139,8 @@ class TimelineStore:
 
     def engagement(self, engagement_id: int) -> Engagement | None:
         """One engagement by id."""
-        if engagement_id >= ADDED_ENGAGEMENT_ID_START:
-            return self.added_engagements.get(engagement_id)
+        if engagement_id in self.added_engagements:
+            return self.added_engagements[engagement_id]
         offset = engagement_id - ENGAGEMENT_ID_BASE
         if offset < 0:
             return None
@@ -181,18 +182,20 @@ class TimelineStore:
 
     # ----- listing --------------------------------------------------------------------------------------------
     def iter_engagements(self, object_type: str, min_id: int) -> Iterator[Engagement]:
-        """Engagements of a type with id >= min_id, in ascending id order."""
-        if min_id < ADDED_ENGAGEMENT_ID_START:
-            first_contact = max(0, (min_id - ENGAGEMENT_ID_BASE) // ENGAGEMENT_ID_STRIDE)
-            start = bisect.bisect_left(self._seeded_ids, first_contact)
-            for contact_int in self._seeded_ids[start:]:
-                for item in self.seeded(str(contact_int)).engagements:
-                    if item.object_type == object_type and item.id >= min_id:
-                        yield item
-        for eid in sorted(self.added_engagements):
-            item = self.added_engagements[eid]
-            if item.object_type == object_type and eid >= min_id:
-                yield item
+        """Engagements of a type with id >= min_id, in ascending id order (seeded and added merged)."""
+        added = sorted(
+            (e for e in self.added_engagements.values() if e.object_type == object_type and e.id >= min_id),
+            key=lambda e: e.id,
+        )
+        return heapq.merge(self._iter_seeded(object_type, min_id), added, key=lambda e: e.id)
+
+    def _iter_seeded(self, object_type: str, min_id: int) -> Iterator[Engagement]:
+        first_contact = max(0, (min_id - ENGAGEMENT_ID_BASE) // ENGAGEMENT_ID_STRIDE)
+        start = bisect.bisect_left(self._seeded_ids, first_contact)
+        for contact_int in self._seeded_ids[start:]:
+            for item in self.seeded(str(contact_int)).engagements:
+                if item.object_type == object_type and item.id >= min_id:
+                    yield item
 
     def all_events(self) -> list[WebEvent]:
         """Every web event of every contact, by time then id (built on demand, cached until an addition)."""
