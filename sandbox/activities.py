@@ -93,7 +93,7 @@ class TimelineStore:
         self._next_added_id = ADDED_ENGAGEMENT_ID_START
         self._global_events: list[WebEvent] | None = None
 
-    # ----- seeded ---------------------------------------------------------------------------------------------
+    # ----- seeded ------------
     def seeded(self, contact_id: str) -> Timeline:
         """The rendered seeded timeline of a contact (empty when it was not seeded)."""
         cached = self._cache.get(contact_id)
@@ -126,7 +126,7 @@ class TimelineStore:
         timeline.events.sort(key=lambda e: (e.occurred_ms, e.id))
         return timeline
 
-    # ----- per contact ----------------------------------------------------------------------------------------
+    # ----- per contact ------------
     def engagements_of(self, contact_id: str) -> list[Engagement]:
         """Seeded and added engagements of one contact id (not following merges), by time then id."""
         out = self.seeded(contact_id).engagements + self._added_by_contact.get(contact_id, [])
@@ -152,7 +152,7 @@ class TimelineStore:
                 return item
         return None
 
-    # ----- additions ------------------------------------------------------------------------------------------
+    # ----- additions ------------
     def add_engagement(
         self, object_type: str, contact_id: str, properties: dict[str, str], ts_ms: int
     ) -> Engagement:
@@ -180,7 +180,7 @@ class TimelineStore:
         """All added web events (for the data file)."""
         return [event for events in self._added_events.values() for event in events]
 
-    # ----- listing --------------------------------------------------------------------------------------------
+    # ----- listing ------------
     def iter_engagements(self, object_type: str, min_id: int) -> Iterator[Engagement]:
         """Engagements of a type with id >= min_id, in ascending id order (seeded and added merged)."""
         added = sorted(

@@ -9,10 +9,11 @@ from typing import Any
 
 from leadstage.sandbox import datafile
 from leadstage.sandbox.config import SandboxConfig
-from leadstage.sandbox.faults import InjectRule, Injector, RandomFaults
+from leadstage.sandbox.faults import Injector, InjectRule, RandomFaults
 from leadstage.sandbox.http import Router
 from leadstage.sandbox.hubspot_activity_routes import ActivityRoutes
 from leadstage.sandbox.hubspot_portal import FIRST_CONTACT_ID, HubSpotPortal
+from leadstage.sandbox.hubspot_property_routes import PropertyRoutes
 from leadstage.sandbox.hubspot_routes import ContactRoutes
 from leadstage.sandbox.limits import RateLimiter
 from leadstage.sandbox.seed import generate
@@ -35,6 +36,7 @@ class Sandbox:
         self._random_faults = RandomFaults(faults, self.config.retry_after) if faults else None
         router = Router()
         ContactRoutes(self.hubspot, self.config).register(router)
+        PropertyRoutes(self.hubspot).register(router)
         ActivityRoutes(self.hubspot, self.config).register(router)
         self._pipeline = Pipeline(
             self.config,
@@ -46,7 +48,7 @@ class Sandbox:
         )
         self._server: ServerThread | None = None
 
-    # ----- data -----------------------------------------------------------------------------------------------
+    # ----- data ------------
     def seed(
         self, n_contacts: int = DEFAULT_SEED_CONTACTS, seed: int = DEFAULT_SEED, now: datetime | None = None
     ) -> None:
@@ -68,7 +70,7 @@ class Sandbox:
         """Write all data to a data file."""
         datafile.dump(self.hubspot, path)
 
-    # ----- server ---------------------------------------------------------------------------------------------
+    # ----- server ------------
     def start(self) -> str:
         """Serve on 127.0.0.1 (a free port unless `config.port`) in daemon threads; returns the base URL."""
         if self._server is None:
@@ -115,7 +117,7 @@ class Sandbox:
         """The base URL to pass as the HubSpot client's host."""
         return f"http://{self.config.host}:{self.port}"
 
-    # ----- observation ----------------------------------------------------------------------------------------
+    # ----- observation ------------
     def counts(self) -> dict[str, int]:
         """Requests per endpoint name, whatever their answer (unknown paths count as "unknown")."""
         return self._stats.counts()
@@ -133,7 +135,7 @@ class Sandbox:
         """Every request so far, in arrival order of their answers."""
         return self._stats.log()
 
-    # ----- faults ---------------------------------------------------------------------------------------------
+    # ----- faults ------------
     def inject(
         self,
         endpoint: str | None = None,

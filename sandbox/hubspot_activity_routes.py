@@ -60,6 +60,9 @@ OBJECT_TYPE_ALIASES = {
     "0-27": "tasks",
 }
 CONTACT_ALIASES = ("contacts", "contact", "0-1")
+NOT_FOUND_MESSAGE = (
+    "Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
+)
 SORT_DESCENDING = ("DESCENDING", "-occurredAt", "-OCCURREDAT")
 
 
@@ -139,7 +142,7 @@ class ActivityRoutes:
         cid = self.portal.resolve(item.contact_id)
         return cid if cid in self.portal.contacts and cid not in self.portal.archived else None
 
-    # ----- engagement objects ---------------------------------------------------------------------------------
+    # ----- engagement objects ------------
     def list_engagements(self, request: Request, object_type: str) -> Response:
         """GET /crm/v3/objects/<type>: ascending ids; `after` is the next id."""
         limit = check_limit(request, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX)
@@ -198,15 +201,14 @@ class ActivityRoutes:
                     results.append(engagement_object(item, properties, None))
             payload: dict[str, Any] = {"status": "COMPLETE", "results": results}
             if missing:
-                label = object_type[:-1].upper()
-                message = f"Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
+                message = NOT_FOUND_MESSAGE.format(label=object_type[:-1].upper())
                 payload.update(
                     numErrors=1, errors=[batch_error(CATEGORY_NOT_FOUND, message, {"ids": missing})]
                 )
             payload.update(startedAt=started, completedAt=iso_ms(self.portal.now_ms()))
         return Response.json(207 if missing else 200, payload)
 
-    # ----- associations v4 ------------------------------------------------------------------------------------
+    # ----- associations v4 ------------
     def associations(self, request: Request) -> Response:
         """POST /crm/v4/associations/contacts/{toObjectType}/batch/read, paged per input."""
         if request.params["fromObjectType"].lower() not in CONTACT_ALIASES:
@@ -262,7 +264,7 @@ class ActivityRoutes:
             result["paging"] = {"next": {"after": str(page[-1]), "link": None}}
         return result
 
-    # ----- web events -----------------------------------------------------------------------------------------
+    # ----- web events ------------
     def event_types(self, request: Request) -> Response:
         """GET /events/v3/events/event-types."""
         return Response.json(200, {"eventTypes": list(EVENT_TYPES)})

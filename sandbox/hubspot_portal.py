@@ -103,7 +103,7 @@ class HubSpotPortal:
         """The clock's now in epoch ms."""
         return clock_ms(self.clock)
 
-    # ----- reading --------------------------------------------------------------------------------------------
+    # ----- reading ------------
     def resolve(self, contact_id: str) -> str:
         """Follow merges to the surviving contact id."""
         seen = 0
@@ -146,7 +146,7 @@ class HubSpotPortal:
 
     def sources_of(self, contact_id: str) -> list[str]:
         """The contact and every contact merged into it (whose activities it now owns)."""
-        return [contact_id] + sorted(m for m in self.merged_into if self.resolve(m) == contact_id)
+        return [contact_id, *sorted(m for m in self.merged_into if self.resolve(m) == contact_id)]
 
     def activities_of(self, contact_id: str) -> list[dict[str, Any]]:
         """The contact's engagements (emails, calls, ...), oldest first: {"id", "type", "properties"}."""
@@ -164,7 +164,7 @@ class HubSpotPortal:
             events.sort(key=lambda e: (e.occurred_ms, e.id))
             return [event.to_api(contact_id) for event in events]
 
-    # ----- writing (API semantics) ----------------------------------------------------------------------------
+    # ----- writing (API semantics) ------------
     def stage_is_forward(self, current: str, new: str) -> bool:
         """Whether moving lifecyclestage from `current` to `new` is allowed (forward or same)."""
         order = self.definitions["lifecyclestage"].option_values()
@@ -197,7 +197,7 @@ class HubSpotPortal:
         if changed and date_property in self.definitions and not props.get(date_property):
             props[date_property] = stamp
 
-    # ----- test hooks: contacts -------------------------------------------------------------------------------
+    # ----- test hooks: contacts ------------
     def _ui_values(self, properties: dict[str, Any]) -> dict[str, str]:
         out = {}
         for name, raw in properties.items():
@@ -298,7 +298,7 @@ class HubSpotPortal:
                 definition.options = make_options([str(v) for v in items])
             definition.updated_at = iso_ms(self.now_ms())
 
-    # ----- test hooks: activities -----------------------------------------------------------------------------
+    # ----- test hooks: activities ------------
     def add_activity(self, object_type: str, contact_id: str, properties: dict[str, Any]) -> str:
         """Log an engagement on a contact; updates its rollups and lastmodifieddate like HubSpot."""
         with self.lock:

@@ -1,8 +1,7 @@
-"""HTTP handlers for contacts (list, get, search, batch read, batch update) and contact properties.
+"""HTTP handlers for contacts: list, get, search, batch read, batch update.
 
 Endpoint names (as counted by `Sandbox.counts()`): contacts.list, contacts.get, contacts.search,
-contacts.batch_read, contacts.batch_update, properties.list, properties.get, properties.create,
-properties.update, properties.groups.list, properties.groups.create.
+contacts.batch_read, contacts.batch_update.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from leadstage.sandbox.config import (
     SandboxConfig,
 )
 from leadstage.sandbox.http import (
-    CATEGORY_ALREADY_EXISTS,
     CATEGORY_NOT_FOUND,
     CATEGORY_VALIDATION,
     ApiError,
@@ -30,14 +28,7 @@ from leadstage.sandbox.http import (
 )
 from leadstage.sandbox.hubspot_portal import DEFAULT_CONTACT_PROPERTIES, HubSpotPortal
 from leadstage.sandbox.hubspot_properties import (
-    FIELD_TYPES,
-    PROPERTY_NAME_RE,
-    PROPERTY_TYPES,
-    TYPE_BOOL,
-    TYPE_ENUMERATION,
-    PropertyDefinition,
     ValueError_,
-    make_options,
     normalise_value,
 )
 from leadstage.sandbox.hubspot_search import matches, order, parse_search
@@ -78,7 +69,7 @@ def check_limit(request: Request, default: int, maximum: int) -> int:
 
 
 class ContactRoutes:
-    """Contacts and their property definitions."""
+    """Contacts."""
 
     def __init__(self, portal: HubSpotPortal, config: SandboxConfig) -> None:
         self.portal = portal
@@ -91,17 +82,11 @@ class ContactRoutes:
         router.add("POST", f"{CONTACTS}/batch/read", "contacts.batch_read", self.batch_read)
         router.add("POST", f"{CONTACTS}/batch/update", "contacts.batch_update", self.batch_update)
         router.add("GET", f"{CONTACTS}/{{contactId}}", "contacts.get", self.get_contact)
-        router.add("GET", PROPERTIES, "properties.list", self.list_properties)
-        router.add("POST", PROPERTIES, "properties.create", self.create_property)
-        router.add("GET", f"{PROPERTIES}/groups", "properties.groups.list", self.list_groups)
-        router.add("POST", f"{PROPERTIES}/groups", "properties.groups.create", self.create_group)
-        router.add("GET", f"{PROPERTIES}/{{name}}", "properties.get", self.get_property)
-        router.add("PATCH", f"{PROPERTIES}/{{name}}", "properties.update", self.update_property)
 
     def _now_iso(self) -> str:
         return iso_ms(self.portal.now_ms())
 
-    # ----- contacts -------------------------------------------------------------------------------------------
+    # ----- contacts ------------
     def list_contacts(self, request: Request) -> Response:
         """GET /crm/v3/objects/contacts: ascending ids; `after` is the next id to return."""
         limit = check_limit(request, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX)
@@ -280,127 +265,3 @@ class ContactRoutes:
             {"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}} for p in problems
         ]
         return batch_error(CATEGORY_VALIDATION, message, {"ids": [raw]}, errors=errors)
-
-    # ----- properties -----------------------------------------------------------------------------------------
-    def list_properties(self, request: Request) -> Response:
-        """GET /crm/v3/properties/contacts."""
-        with self.portal.lock:
-            results = [definition.to_api() for definition in self.portal.definitions.values()]
-        return Response.json(200, {"results": results})
-
-    def get_property(self, request: Request) -> Response:
-        """GET /crm/v3/properties/contacts/{name}."""
-        found = self.portal.property(request.params["name"])
-        if found is None:
-            message = f"Unable to find property with name {request.params['name']!r} for object type CONTACT"
-            raise ApiError(404, message, CATEGORY_NOT_FOUND)
-        return Response.json(200, found)
-
-    def create_property(self, request: Request) -> Response:
-        """POST /crm/v3/properties/contacts: 201, 409 when the name exists, 400 when invalid."""
-        body = request.json_object()
-        name = str(body.get("name", ""))
-        with self.portal.lock:
-            if name in self.portal.definitions:
-                raise ApiError(409, f"Property named '{name}' already exists.", CATEGORY_ALREADY_EXISTS)
-            definition = self._definition_from(body, name)
-            self.portal.definitions[name] = definition
-            return Response.json(201, definition.to_api())
-
-    def _definition_from(self, body: dict[str, Any], name: str) -> PropertyDefinition:
-        if not PROPERTY_NAME_RE.match(name):
-            raise ApiError(
-                400,
-                f"Invalid property name {name!r}: use lowercase letters, digits and underscores, "
-                "starting with a letter",
-            )
-        ptype, field_type, group = body.get("type"), body.get("fieldType"), body.get("groupName")
-        if ptype not in PROPERTY_TYPES:
-            raise ApiError(400, f"Invalid type {ptype!r}; use one of {', '.join(PROPERTY_TYPES)}")
-        if field_type not in FIELD_TYPES:
-            raise ApiError(400, f"Invalid fieldType {field_type!r}; use one of {', '.join(FIELD_TYPES)}")
-        if group not in self.portal.groups:
-            raise ApiError(400, f"Property group {group!r} does not exist; create it first")
-        if not body.get("label"):
-            raise ApiError(400, "A property needs a 'label'")
-        options = self._options(body.get("options"), ptype)
-        now = self._now_iso()
-        return PropertyDefinition(
-            name=name,
-            label=str(body["label"]),
-            type=ptype,
-            field_type=field_type,
-            group_name=group,
-            created_at=now,
-            description=str(body.get("description") or ""),
-            options=options,
-            hubspot_defined=False,
-            display_order=int(body.get("displayOrder", -1)),
-        )
-
-    @staticmethod
-    def _options(raw: Any, ptype: str | None) -> list[dict[str, Any]]:
-        if ptype == TYPE_BOOL and not raw:
-            return make_options(["true", "false"], ["Yes", "No"])
-        if ptype != TYPE_ENUMERATION:
-            return []
-        if not isinstance(raw, list) or not raw:
-            raise ApiError(400, "Enumeration properties need a non-empty 'options' list")
-        out = []
-        for order_, option in enumerate(raw):
-            if not isinstance(option, dict) or "value" not in option or "label" not in option:
-                raise ApiError(400, "Each option needs a 'label' and a 'value'")
-            out.append(
-                {
-                    "label": str(option["label"]),
-                    "value": str(option["value"]),
-                    "displayOrder": int(option.get("displayOrder", order_)),
-                    "hidden": bool(option.get("hidden", False)),
-                    "description": str(option.get("description", "")),
-                }
-            )
-        return out
-
-    def update_property(self, request: Request) -> Response:
-        """PATCH /crm/v3/properties/contacts/{name}: label, description, groupName, options."""
-        body = request.json_object()
-        with self.portal.lock:
-            definition = self.portal.definitions.get(request.params["name"])
-            if definition is None:
-                raise ApiError(
-                    404, f"Unable to find property with name {request.params['name']!r}", CATEGORY_NOT_FOUND
-                )
-            if "groupName" in body and body["groupName"] not in self.portal.groups:
-                raise ApiError(400, f"Property group {body['groupName']!r} does not exist")
-            if "options" in body:
-                definition.options = self._options(body["options"], definition.type)
-            definition.label = str(body.get("label", definition.label))
-            definition.description = str(body.get("description", definition.description))
-            definition.group_name = str(body.get("groupName", definition.group_name))
-            definition.updated_at = self._now_iso()
-            return Response.json(200, definition.to_api())
-
-    def list_groups(self, request: Request) -> Response:
-        """GET /crm/v3/properties/contacts/groups."""
-        with self.portal.lock:
-            return Response.json(200, {"results": [dict(group) for group in self.portal.groups.values()]})
-
-    def create_group(self, request: Request) -> Response:
-        """POST /crm/v3/properties/contacts/groups: 201, or 409 when the name exists."""
-        body = request.json_object()
-        name, label = str(body.get("name", "")), body.get("label")
-        if not PROPERTY_NAME_RE.match(name) or not label:
-            raise ApiError(
-                400, "A property group needs a 'name' (lowercase letters, digits, underscores) and a 'label'"
-            )
-        with self.portal.lock:
-            if name in self.portal.groups:
-                raise ApiError(409, f"Property group named '{name}' already exists.", CATEGORY_ALREADY_EXISTS)
-            group = {
-                "name": name,
-                "label": str(label),
-                "displayOrder": int(body.get("displayOrder", -1)),
-                "archived": False,
-            }
-            self.portal.groups[name] = group
-            return Response.json(201, dict(group))

@@ -153,9 +153,8 @@ class ContactFactory:
         props["country"] = country[0]
         props["city"] = rng.choice(country[4])
         if rng.random() < PHONE_SHARE:
-            props["phone"] = (
-                f"{country[3]} {rng.randrange(200, 999)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
-            )
+            digits = f"{rng.randrange(200, 999)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
+            props["phone"] = f"{country[3]} {digits}"
         props["hs_analytics_source"] = _SOURCES.pick(rng)
         if rng.random() < OPT_OUT_SHARE:
             props["hs_email_optout"] = "true"

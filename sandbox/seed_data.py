@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-FIRST_NAMES = (
+
+def _words(text: str) -> tuple[str, ...]:
+    """A whitespace-separated word list (keeps long lists compact)."""
+    return tuple(text.split())
+
+
+FIRST_NAMES = _words(
     "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
     "Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy Anthony Sandra Mark Ashley Paul "
     "Emily Steven Donna Andrew Michelle Joshua Carol Kevin Amanda Brian Melissa George Deborah Timothy "
@@ -12,9 +18,9 @@ FIRST_NAMES = (
     "Julia Liam Noah Aarav Priya Rohan Ananya Vikram Diya Arjun Kavya Rafael Beatriz Gabriel Mariana Mateo "
     "Lucia Pablo Sofia Lars Ingrid Erik Astrid Kenji Yuki Hiroshi Aiko Wei Mei Chen Lin Omar Layla Ahmed "
     "Fatima Kwame Amara Tariq Zara Ivan Olga Marco Giulia Liam Aoife Connor Siobhan"
-).split()
+)
 
-LAST_NAMES = (
+LAST_NAMES = _words(
     "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
     "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark "
     "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams "
@@ -24,19 +30,19 @@ LAST_NAMES = (
     "Souza Costa Pereira Ferreira Almeida Andersson Johansson Karlsson Nilsson Tanaka Suzuki Watanabe Sato "
     "Wang Zhang Liu Chen Yang Khan Ali Hussain Okafor Mensah Rossi Russo Ferrari Esposito Bianchi Murphy "
     "Kelly OBrien Walsh Byrne Novak Kowalski Nowak Ivanova Petrov"
-).split()
+)
 
-COMPANY_PREFIXES = (
+COMPANY_PREFIXES = _words(
     "North Blue Bright Silver Green Red Iron Clear Swift True Prime Apex Summit Harbor River Stone Cedar "
     "Maple Pine Oak Falcon Eagle Orbit Nova Quantum Vector Pixel Signal Beacon Atlas Vertex Crest Lumen "
     "Cobalt Amber Coral Delta Echo Fjord Granite Horizon Juniper Keystone Lattice Meridian Nimbus Onyx "
     "Polar Quartz Radius Sierra Tidal Umbra Vista Willow Zenith Arbor Bolt Canyon Drift Ember Forge"
-).split()
+)
 
-COMPANY_STEMS = (
+COMPANY_STEMS = _words(
     "wind peak wave field point bridge line path stack works labs logic grid scale loop sense ware shift "
     "mark flow gate base core dock hub link mind port sight spark sphere stream trail"
-).split()
+)
 
 COMPANY_SUFFIXES = (
     "Inc",
@@ -212,7 +218,7 @@ LEAD_STATUS_BY_STAGE = {
     "other": (("", 50), ("UNQUALIFIED", 50)),
 }
 
-# ----- activity content --------------------------------------------------------------------------------------
+# ----- activity content ------------
 WEBSITE = "https://www.example.com"
 PAGES = (
     ("/", "Home"),

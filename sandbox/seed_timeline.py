@@ -132,7 +132,7 @@ def skeleton(seed: int, contact_id: str, profile: Profile, now_ms: int) -> list[
     return items
 
 
-# ----- deterministic details from a variant ---------------------------------------------------------------------
+# ----- deterministic details from a variant ------------
 def _lcg(x: int) -> int:
     return (x * 1103515245 + 12345) & 0x7FFFFFFF
 
@@ -194,7 +194,7 @@ def call_status(variant: int) -> str:
     return "COMPLETED" if band < 12 else "NO_ANSWER" if band < 16 else "BUSY" if band < 18 else "FAILED"
 
 
-# ----- rollups --------------------------------------------------------------------------------------------------
+# ----- rollups ------------
 @dataclass
 class Rollups:
     """Contact properties HubSpot derives from activities."""
@@ -273,7 +273,7 @@ def _open_ms(ts: int, kind: int, variant: int) -> int:
     return ts - (1 + (variant >> 12) % 30) * MS_PER_MINUTE if kind == EMAIL_CLICK else ts
 
 
-# ----- rendering ------------------------------------------------------------------------------------------------
+# ----- rendering ------------
 def engagement_properties(kind: int, ts: int, variant: int, now_ms: int) -> dict[str, str]:
     """The type-specific properties of an engagement item (without ids and dates)."""
     if kind == EMAIL_OUT:

@@ -6,6 +6,7 @@ latency -> handler. Faults answer before the handler runs, so a faulted request 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -19,7 +20,6 @@ from leadstage.sandbox.config import SandboxConfig
 from leadstage.sandbox.faults import FaultAction, Injector, RandomFaults
 from leadstage.sandbox.http import (
     CATEGORY_AUTH,
-    UNKNOWN_ENDPOINT,
     ApiError,
     Request,
     Response,
@@ -227,13 +227,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _reset_connection(self) -> None:
         """Abort the TCP connection (RST) without sending any answer."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         self.connection.close()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("sandbox: " + format, *args)
 
 
@@ -263,10 +261,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("sandbox connection error from %s", client_address, exc_info=True)

@@ -1,4 +1,5 @@
-"""Time helpers: HubSpot writes instants as ISO 8601 UTC with milliseconds and a Z ("2026-05-01T10:00:00.000Z").
+"""Time helpers. HubSpot writes instants as ISO 8601 UTC with milliseconds and a Z:
+"2026-05-01T10:00:00.000Z".
 
 Inside the sandbox an instant is an int of epoch milliseconds; strings are made only at the edges.
 Because every stored datetime value is normalised to that one fixed-width format, two stored values
@@ -50,7 +51,7 @@ def datetime_to_ms(value: datetime) -> int:
     """A timezone-aware datetime -> epoch milliseconds (naive datetimes are refused)."""
     if value.tzinfo is None:
         raise ValueError(f"datetime {value!r} has no timezone; pass an aware datetime (e.g. tzinfo=UTC)")
-    return int(round(value.timestamp() * MS_PER_SECOND))
+    return round(value.timestamp() * MS_PER_SECOND)
 
 
 def ms_to_datetime(ms: int) -> datetime:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import urllib3
 from hubspot import HubSpot
-
 from leadstage.sandbox import Sandbox, SandboxConfig
 
 TOKEN = "test-token"
@@ -60,7 +59,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_sandbox(clock: FakeClock) -> Iterator[Callable[..., Sandbox]]:
-    """Factory: make_sandbox(n_contacts=120, **config) -> a started, seeded sandbox (stopped after the test)."""
+    """make_sandbox(n_contacts=120, **config) -> a started, seeded sandbox (stopped after the test)."""
     started: list[Sandbox] = []
 
     def make(n_contacts: int = 120, seed: int = 7, **config: Any) -> Sandbox:

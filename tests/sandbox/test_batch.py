@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, BatchReadInputSimplePublicObjectId
-
 from leadstage.sandbox import Sandbox
+
 from tests.sandbox.conftest import FakeClock, call
 
 READ = "/crm/v3/objects/contacts/batch/read"
@@ -68,7 +68,11 @@ def test_batch_update_applies_and_moves_lastmodifieddate_even_for_equal_values(
     by_id = {r.id: r for r in answer.results}
     assert by_id["101"].properties["hs_lead_status"] == "CONNECTED"
     assert set(by_id["101"].properties) == {
-        "hs_lead_status", "annualrevenue", "hs_object_id", "createdate", "lastmodifieddate",
+        "hs_lead_status",
+        "annualrevenue",
+        "hs_object_id",
+        "createdate",
+        "lastmodifieddate",
     }
     assert sb.hubspot.contacts["102"]["lastmodifieddate"] == "2026-05-01T10:01:00.000Z"
     assert by_id["102"].properties["lastmodifieddate"] == "2026-05-01T10:01:00.000Z"
@@ -102,13 +106,18 @@ def test_batch_update_207_lists_each_failed_input_with_its_id_and_applies_the_re
     assert failed["105"]["errors"][0]["code"] == "READ_ONLY_VALUE"
     assert failed["106"]["message"] == "Contact is locked by a workflow"
     assert failed["99999"]["category"] == "OBJECT_NOT_FOUND"
-    assert sb.hubspot.contacts["103"] == before_103  # a failed input writes nothing, not even its valid values
+    assert (
+        sb.hubspot.contacts["103"] == before_103
+    )  # a failed input writes nothing, not even its valid values
     assert sb.hubspot.contacts["101"]["hs_lead_status"] == "OPEN"
 
 
 def test_207_through_the_real_client_is_a_success_with_errors(sb: Sandbox, client) -> None:
     request = BatchInputSimplePublicObjectBatchInput(
-        inputs=[{"id": "101", "properties": {"jobtitle": "CTO"}}, {"id": "102", "properties": {"numemployees": "7"}}]
+        inputs=[
+            {"id": "101", "properties": {"jobtitle": "CTO"}},
+            {"id": "102", "properties": {"numemployees": "7"}},
+        ]
     )
 
     raw = client.crm.contacts.batch_api.update(
@@ -171,10 +180,13 @@ def test_all_or_nothing_mode_refuses_the_whole_batch(make_sandbox: Callable[...,
     sb = make_sandbox(n_contacts=5, batch_validation="all_or_nothing")
     before = sb.hubspot.contacts["101"].get("jobtitle")
 
-    status, answer = update(sb, [
-        {"id": "101", "properties": {"jobtitle": "CTO"}},
-        {"id": "102", "properties": {"hs_lead_status": "MAYBE"}},
-    ])
+    status, answer = update(
+        sb,
+        [
+            {"id": "101", "properties": {"jobtitle": "CTO"}},
+            {"id": "102", "properties": {"hs_lead_status": "MAYBE"}},
+        ],
+    )
 
     assert status == 400
     assert answer["category"] == "VALIDATION_ERROR"

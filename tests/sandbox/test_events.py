@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from leadstage.sandbox import Sandbox
+
 from tests.sandbox.conftest import call
 
 
@@ -38,11 +39,17 @@ def test_events_of_a_contact_page_in_ascending_time_order(sb: Sandbox) -> None:
 def test_event_type_and_time_window_filters(sb: Sandbox) -> None:
     start, end = "2026-03-01T00:00:00.000Z", "2026-04-01T00:00:00.000Z"
 
-    events = fetch_all(sb, f"objectType=contact&eventType=e_visited_page&occurredAfter={start}"
-                           f"&occurredBefore={end}&limit=100")
+    events = fetch_all(
+        sb,
+        f"objectType=contact&eventType=e_visited_page&occurredAfter={start}&occurredBefore={end}&limit=100",
+    )
 
-    expected = [e for cid in sb.hubspot.contacts for e in sb.hubspot.events_of(cid)
-                if e["eventType"] == "e_visited_page" and start <= e["occurredAt"] < end]
+    expected = [
+        e
+        for cid in sb.hubspot.contacts
+        for e in sb.hubspot.events_of(cid)
+        if e["eventType"] == "e_visited_page" and start <= e["occurredAt"] < end
+    ]
     assert sorted(e["id"] for e in events) == sorted(e["id"] for e in expected)
     assert events and all(e["properties"]["hs_url"].startswith("https://www.example.com/") for e in events)
 
@@ -51,8 +58,9 @@ def test_offset_timestamps_from_the_client_are_understood(sb: Sandbox, client) -
     cid = busiest_contact(sb)
     after = datetime(2026, 4, 1, tzinfo=UTC)
 
-    page = client.events.events_api.get_page(object_type="contact", object_id=int(cid), occurred_after=after,
-                                             limit=100)
+    page = client.events.events_api.get_page(
+        object_type="contact", object_id=int(cid), occurred_after=after, limit=100
+    )
 
     assert all(e.occurred_at >= after for e in page.results)
     assert len(page.results) == len([e for e in sb.hubspot.events_of(cid) if e["occurredAt"] >= "2026-04-01"])
@@ -71,8 +79,14 @@ def test_limit_over_the_maximum_is_400_and_event_types_are_listed(sb: Sandbox) -
     _, _, types = call(sb, "GET", "/events/v3/events/event-types")
 
     assert status == 400
-    assert set(types["eventTypes"]) >= {"e_visited_page", "e_submitted_form", "e_opened_email", "e_clicked_email",
-                                         "e_attended_webinar", "e_downloaded_content"}
+    assert set(types["eventTypes"]) >= {
+        "e_visited_page",
+        "e_submitted_form",
+        "e_opened_email",
+        "e_clicked_email",
+        "e_attended_webinar",
+        "e_downloaded_content",
+    }
 
 
 def test_contact_rollups_agree_with_its_events(sb: Sandbox) -> None:
@@ -90,7 +104,9 @@ def test_contact_rollups_agree_with_its_events(sb: Sandbox) -> None:
 
 
 def test_malformed_timestamp_is_400(sb: Sandbox) -> None:
-    status, _, body = call(sb, "GET", f"/events/v3/events?objectType=contact&occurredAfter={quote('yesterday')}")
+    status, _, body = call(
+        sb, "GET", f"/events/v3/events?objectType=contact&occurredAfter={quote('yesterday')}"
+    )
 
     assert status == 400
     assert "occurredAfter" in body["message"]

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 import urllib3
 from hubspot.crm.contacts import ApiException
-
 from leadstage.sandbox import FaultRates, Sandbox
+
 from tests.sandbox.conftest import call, hubspot_client
 
 LIST = "/crm/v3/objects/contacts?limit=1"
@@ -109,8 +109,11 @@ def test_p207_fails_one_input_and_does_not_apply_it(make_sandbox: Callable[..., 
     (failed,) = [e["context"]["ids"][0] for e in body["errors"]]
     assert len(body["results"]) == 4
     assert sb.hubspot.contacts[failed]["jobtitle"] != "Revenue Architect"
-    assert all(sb.hubspot.contacts[str(i)]["jobtitle"] == "Revenue Architect" for i in range(101, 106)
-               if str(i) != failed)
+    assert all(
+        sb.hubspot.contacts[str(i)]["jobtitle"] == "Revenue Architect"
+        for i in range(101, 106)
+        if str(i) != failed
+    )
 
 
 def test_client_sees_random_429_without_retry_after(make_sandbox: Callable[..., Sandbox]) -> None:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from hubspot.crm.contacts import ApiException
-
 from leadstage.sandbox import Sandbox
+
 from tests.sandbox.conftest import call, hubspot_client
 
 

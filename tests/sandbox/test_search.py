@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 from hubspot.crm.contacts import ApiException, PublicObjectSearchRequest
-
 from leadstage.sandbox import Sandbox
+
 from tests.sandbox.conftest import FakeClock, call, hubspot_client
 
 SEARCH = "/crm/v3/objects/contacts/search"

@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from leadstage.sandbox import Sandbox, SandboxConfig
+
 from tests.sandbox.conftest import NOW, FakeClock, call
 
 N = 2000
@@ -50,8 +50,14 @@ def test_ids_are_increasing_integers_from_101(big: Sandbox) -> None:
 
 def test_lifecycle_stages_follow_the_funnel_shares(big: Sandbox) -> None:
     stages = Counter(p["lifecyclestage"] for p in big.hubspot.contacts.values())
-    expected = {"subscriber": 0.20, "lead": 0.45, "marketingqualifiedlead": 0.12, "salesqualifiedlead": 0.09,
-                "opportunity": 0.07, "customer": 0.06}
+    expected = {
+        "subscriber": 0.20,
+        "lead": 0.45,
+        "marketingqualifiedlead": 0.12,
+        "salesqualifiedlead": 0.09,
+        "opportunity": 0.07,
+        "customer": 0.06,
+    }
 
     for stage, target in expected.items():
         assert abs(stages[stage] / N - target) < 0.03, (stage, stages[stage])
@@ -86,14 +92,20 @@ def test_stage_dates_and_lastmodifieddate_are_consistent(big: Sandbox) -> None:
     for cid, props in list(big.hubspot.contacts.items())[:300]:
         stage_date = props[f"hs_lifecyclestage_{props['lifecyclestage']}_date"]
         assert props["createdate"] <= stage_date <= props["lastmodifieddate"]
-        last_activity = max([a["properties"]["hs_timestamp"] for a in big.hubspot.activities_of(cid)]
-                            + [e["occurredAt"] for e in big.hubspot.events_of(cid)], default=props["createdate"])
+        last_activity = max(
+            [a["properties"]["hs_timestamp"] for a in big.hubspot.activities_of(cid)]
+            + [e["occurredAt"] for e in big.hubspot.events_of(cid)],
+            default=props["createdate"],
+        )
         assert last_activity <= props["lastmodifieddate"]
 
 
 def test_activity_counts_are_heavy_tailed_and_follow_engagement(big: Sandbox) -> None:
     timelines = big.hubspot.timelines
-    counts = {cid: len(timelines.engagements_of(cid)) + len(timelines.events_of(cid)) for cid in big.hubspot.contacts}
+    counts = {
+        cid: len(timelines.engagements_of(cid)) + len(timelines.events_of(cid))
+        for cid in big.hubspot.contacts
+    }
     ordered = sorted(counts.values())
 
     assert 5 <= ordered[len(ordered) // 2] <= 14
@@ -106,8 +118,12 @@ def test_activity_counts_are_heavy_tailed_and_follow_engagement(big: Sandbox) ->
 
 
 def test_pricing_is_about_a_tenth_of_page_views(big: Sandbox) -> None:
-    views = [e for cid in list(big.hubspot.contacts)[:500] for e in big.hubspot.events_of(cid)
-             if e["eventType"] == "e_visited_page"]
+    views = [
+        e
+        for cid in list(big.hubspot.contacts)[:500]
+        for e in big.hubspot.events_of(cid)
+        if e["eventType"] == "e_visited_page"
+    ]
 
     assert 0.06 < share([e["properties"]["hs_url"].endswith("/pricing") for e in views]) < 0.14
 
@@ -132,15 +148,42 @@ def test_dump_and_load_round_trip_keeps_every_answer(make_sandbox, tmp_path: Pat
 
 def test_hand_written_data_file_without_generator(make_sandbox, tmp_path: Path) -> None:
     document = {
-        "format": "leadstage-sandbox/hubspot", "version": 1, "generator": None, "nextContactId": 1,
-        "groups": [], "properties": [], "merged": {},
-        "contacts": [{"id": "7", "archived": False, "properties": {
-            "email": "ada@example.com", "createdate": "2026-01-01T00:00:00.000Z",
-            "lastmodifieddate": "2026-01-02T00:00:00.000Z", "hs_object_id": "7"}}],
-        "engagements": [{"id": "500", "type": "calls", "contactId": "7",
-                         "properties": {"hs_timestamp": "2026-01-02T00:00:00.000Z", "hs_call_status": "COMPLETED"}}],
-        "events": [{"id": "ev-1", "eventType": "e_visited_page", "objectId": "7",
-                    "occurredAt": "2026-01-02T00:00:00.000Z", "properties": {"hs_url": "https://www.example.com/"}}],
+        "format": "leadstage-sandbox/hubspot",
+        "version": 1,
+        "generator": None,
+        "nextContactId": 1,
+        "groups": [],
+        "properties": [],
+        "merged": {},
+        "contacts": [
+            {
+                "id": "7",
+                "archived": False,
+                "properties": {
+                    "email": "ada@example.com",
+                    "createdate": "2026-01-01T00:00:00.000Z",
+                    "lastmodifieddate": "2026-01-02T00:00:00.000Z",
+                    "hs_object_id": "7",
+                },
+            }
+        ],
+        "engagements": [
+            {
+                "id": "500",
+                "type": "calls",
+                "contactId": "7",
+                "properties": {"hs_timestamp": "2026-01-02T00:00:00.000Z", "hs_call_status": "COMPLETED"},
+            }
+        ],
+        "events": [
+            {
+                "id": "ev-1",
+                "eventType": "e_visited_page",
+                "objectId": "7",
+                "occurredAt": "2026-01-02T00:00:00.000Z",
+                "properties": {"hs_url": "https://www.example.com/"},
+            }
+        ],
     }
     path = tmp_path / "fixture.json"
     path.write_text(json.dumps(document))
@@ -148,7 +191,8 @@ def test_hand_written_data_file_without_generator(make_sandbox, tmp_path: Path) 
 
     sb.load(path)
 
-    assert call(sb, "GET", "/crm/v3/objects/contacts?properties=email")[2]["results"][0]["properties"]["email"] == (
-        "ada@example.com")
+    assert call(sb, "GET", "/crm/v3/objects/contacts?properties=email")[2]["results"][0]["properties"][
+        "email"
+    ] == ("ada@example.com")
     assert call(sb, "GET", "/crm/v3/objects/calls/500")[0] == 200
     assert call(sb, "GET", "/events/v3/events?objectType=contact&objectId=7")[2]["results"][0]["id"] == "ev-1"
