@@ -72,6 +72,7 @@ class Timeline:
 
     engagements: list[Engagement] = field(default_factory=list)
     events: list[WebEvent] = field(default_factory=list)
+    events_by_id: dict[str, WebEvent] = field(default_factory=dict)
 
 
 class TimelineStore:
@@ -91,7 +92,7 @@ class TimelineStore:
         self._added_by_contact: dict[str, list[Engagement]] = {}
         self._added_events: dict[str, list[WebEvent]] = {}
         self._next_added_id = ADDED_ENGAGEMENT_ID_START
-        self._global_events: list[WebEvent] | None = None
+        self._event_index: list[int] | None = None
 
     # ----- seeded ------------
     def seeded(self, contact_id: str) -> Timeline:
@@ -114,8 +115,10 @@ class TimelineStore:
             object_type = tl.ENGAGEMENT_TYPE.get(kind)
             if object_type is None:
                 for part, (event_type, occurred, props) in enumerate(tl.web_events(kind, ts, variant)):
-                    event_id = tl.event_id(self.seed, contact_id, index, part)
-                    timeline.events.append(WebEvent(event_id, event_type, occurred, contact_id, props))
+                    event_id = tl.event_id(int(contact_id), index, part)
+                    event = WebEvent(event_id, event_type, occurred, contact_id, props)
+                    timeline.events.append(event)
+                    timeline.events_by_id[event_id] = event
                 continue
             props = tl.engagement_properties(kind, ts, variant, self.now_ms)
             stamp, eid = iso_ms(ts), base + index
@@ -174,7 +177,6 @@ class TimelineStore:
     def add_event(self, event: WebEvent) -> None:
         """Store a new web event."""
         self._added_events.setdefault(event.contact_id, []).append(event)
-        self._global_events = None
 
     def added_events(self) -> list[WebEvent]:
         """All added web events (for the data file)."""
@@ -197,13 +199,71 @@ class TimelineStore:
                 if item.object_type == object_type and item.id >= min_id:
                     yield item
 
-    def all_events(self) -> list[WebEvent]:
-        """Every web event of every contact, by time then id (built on demand, cached until an addition)."""
-        if self._global_events is None:
-            out: list[WebEvent] = []
+    def iter_all_events(
+        self, descending: bool, event_type: str | None, after_ms: int | None, before_ms: int | None
+    ) -> Iterator[WebEvent]:
+        """All contacts' web events of a type in [after_ms, before_ms) by (time, id); renders only those used.
+
+        Seeded events come from a compact sorted index of packed ints (built once per seed); only the
+        contacts whose events are actually yielded get rendered.
+        """
+        index = self._packed_event_index()
+        lo = 0 if after_ms is None else bisect.bisect_left(index, after_ms << _PACK_LOW_BITS)
+        hi = len(index) if before_ms is None else bisect.bisect_left(index, before_ms << _PACK_LOW_BITS)
+        positions = range(hi - 1, lo - 1, -1) if descending else range(lo, hi)
+        code = EVENT_TYPES.index(event_type) if event_type in EVENT_TYPES else None
+        seeded = (
+            self._unpack(index[i]) for i in positions if event_type is None or (index[i] & _TYPE_MASK) == code
+        )
+        added = sorted(
+            (
+                e
+                for e in self.added_events()
+                if (event_type is None or e.event_type == event_type)
+                and (after_ms is None or e.occurred_ms >= after_ms)
+                and (before_ms is None or e.occurred_ms < before_ms)
+            ),
+            key=_event_key,
+            reverse=descending,
+        )
+        return heapq.merge(seeded, added, key=_event_key, reverse=descending)
+
+    def _packed_event_index(self) -> list[int]:
+        if self._event_index is None:
+            packed = []
             for contact_int in self._seeded_ids:
-                out.extend(self._render(str(contact_int), self.profiles[str(contact_int)]).events)
-            out.extend(self.added_events())
-            out.sort(key=lambda e: (e.occurred_ms, e.id))
-            self._global_events = out
-        return self._global_events
+                profile = self.profiles[str(contact_int)]
+                for index, (ts, kind, variant) in enumerate(
+                    tl.skeleton(self.seed, str(contact_int), profile, self.now_ms)
+                ):
+                    if kind in tl.ENGAGEMENT_TYPE:
+                        continue
+                    for part, (event_type, occurred) in enumerate(tl.web_event_times(kind, ts, variant)):
+                        key = (
+                            ((occurred << _CONTACT_BITS | contact_int) << _INDEX_BITS | index) << _PART_BITS
+                        ) | part
+                        packed.append(key << _TYPE_BITS | EVENT_TYPES.index(event_type))
+            packed.sort()
+            self._event_index = packed
+        return self._event_index
+
+    def _unpack(self, packed: int) -> WebEvent:
+        rest = packed >> _TYPE_BITS
+        part, rest = rest & ((1 << _PART_BITS) - 1), rest >> _PART_BITS
+        index, rest = rest & ((1 << _INDEX_BITS) - 1), rest >> _INDEX_BITS
+        contact_int = rest & ((1 << _CONTACT_BITS) - 1)
+        return self.seeded(str(contact_int)).events_by_id[tl.event_id(contact_int, index, part)]
+
+
+def _event_key(event: WebEvent) -> tuple[int, str]:
+    return event.occurred_ms, event.id
+
+
+# Packed seeded-event keys: occurred ms | contact id | item index | part | event type code. Event ids are
+# fixed-width digits of (contact, index, part), so packed order equals (occurredAt, id) order.
+_TYPE_BITS = 3
+_PART_BITS = 3
+_INDEX_BITS = 10  # MAX_ITEMS_PER_CONTACT < 1024
+_CONTACT_BITS = 34  # contact ids below 10**10 (EVENT_ID_CONTACT_DIGITS)
+_PACK_LOW_BITS = _CONTACT_BITS + _INDEX_BITS + _PART_BITS + _TYPE_BITS
+_TYPE_MASK = (1 << _TYPE_BITS) - 1

@@ -7,7 +7,7 @@ associations.batch_read; events.list; events.types.
 from __future__ import annotations
 
 import base64
-import bisect
+from collections.abc import Iterator
 from typing import Any
 
 from leadstage.sandbox.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, WebEvent
@@ -272,39 +272,67 @@ class ActivityRoutes:
     def events(self, request: Request) -> Response:
         """GET /events/v3/events: ascending (or descending) by occurredAt then id; opaque `after` cursor."""
         limit = check_limit(request, EVENTS_LIMIT_DEFAULT, self.config.events_max_limit)
-        window = [self._instant(request, name) for name in ("occurredAfter", "occurredBefore")]
-        descending = any(
-            value.upper() in SORT_DESCENDING or value.startswith("-") for value in request.query_list("sort")
-        )
-        cursor = _decode_cursor(request.query_one("after") or "") if request.query_one("after") else None
+        after_ms, before_ms = (self._instant(request, name) for name in ("occurredAfter", "occurredBefore"))
+        sort = request.query_list("sort")
+        descending = any(value.upper() in SORT_DESCENDING or value.startswith("-") for value in sort)
+        token = request.query_one("after")
+        cursor = _decode_cursor(token) if token else None
         event_type = request.query_one("eventType") or None
         wanted_ids = set(request.query_list("id"))
         object_type = (request.query_one("objectType") or "contact").lower()
         object_id = request.query_one("objectId") or None
+        page: list[WebEvent] = []
+        more = False
         with self.portal.lock:
-            events = self._candidates(object_id) if object_type in CONTACT_ALIASES else []
-            keys = [(e.occurred_ms, e.id) for e in events] if cursor else None
-            if descending:
-                stop = bisect.bisect_left(keys, cursor) if keys is not None and cursor else len(events)
-                scan = (events[i] for i in range(stop - 1, -1, -1))
-            else:
-                begin = bisect.bisect_right(keys, cursor) if keys is not None and cursor else 0
-                scan = (events[i] for i in range(begin, len(events)))
-            page: list[WebEvent] = []
-            more = False
-            for event in scan:
-                if not self._keep(event, event_type, window, wanted_ids):
-                    continue
-                if len(page) == limit:
-                    more = True
-                    break
-                page.append(event)
+            if cursor is not None:  # narrow the window to the cursor's millisecond, then skip up to it
+                if descending:
+                    before_ms = min(cursor[0] + 1, before_ms if before_ms is not None else cursor[0] + 1)
+                else:
+                    after_ms = max(cursor[0], after_ms if after_ms is not None else cursor[0])
+            if object_type in CONTACT_ALIASES:
+                stream = self._event_stream(object_id, descending, event_type, after_ms, before_ms)
+                for event in stream:
+                    key = (event.occurred_ms, event.id)
+                    if cursor is not None and (key >= cursor if descending else key <= cursor):
+                        continue
+                    if wanted_ids and event.id not in wanted_ids:
+                        continue
+                    if len(page) == limit:
+                        more = True
+                        break
+                    page.append(event)
             results = [event.to_api(self.portal.resolve(event.contact_id)) for event in page]
         payload: dict[str, Any] = {"results": results}
         if more:
-            token = _encode_cursor(page[-1])
-            payload["paging"] = {"next": {"after": token, "link": f"/events/v3/events?after={token}"}}
+            next_token = _encode_cursor(page[-1])
+            payload["paging"] = {
+                "next": {"after": next_token, "link": f"/events/v3/events?after={next_token}"}
+            }
         return Response.json(200, payload)
+
+    def _event_stream(
+        self,
+        object_id: str | None,
+        descending: bool,
+        event_type: str | None,
+        after_ms: int | None,
+        before_ms: int | None,
+    ) -> Iterator[WebEvent]:
+        """Events in the requested order within [after_ms, before_ms) (after inclusive; unconfirmed)."""
+        if object_id is None:
+            return self.portal.timelines.iter_all_events(descending, event_type, after_ms, before_ms)
+        cid = self.portal.resolve(object_id)
+        if cid not in self.portal.contacts:
+            return iter(())
+        events = [
+            e
+            for source in self.portal.sources_of(cid)
+            for e in self.portal.timelines.events_of(source)
+            if (event_type is None or e.event_type == event_type)
+            and (after_ms is None or e.occurred_ms >= after_ms)
+            and (before_ms is None or e.occurred_ms < before_ms)
+        ]
+        return iter(sorted(events, key=lambda e: (e.occurred_ms, e.id), reverse=descending))
 
     @staticmethod
     def _instant(request: Request, name: str) -> int | None:
@@ -315,27 +343,3 @@ class ActivityRoutes:
         if ms is None:
             raise ApiError(400, f"Invalid {name} {raw!r}: use an ISO 8601 timestamp")
         return ms
-
-    def _candidates(self, object_id: str | None) -> list[WebEvent]:
-        if object_id is None:
-            return self.portal.timelines.all_events()
-        cid = self.portal.resolve(object_id)
-        if cid not in self.portal.contacts:
-            return []
-        events = [
-            e for source in self.portal.sources_of(cid) for e in self.portal.timelines.events_of(source)
-        ]
-        return sorted(events, key=lambda e: (e.occurred_ms, e.id))
-
-    @staticmethod
-    def _keep(
-        event: WebEvent, event_type: str | None, window: list[int | None], wanted_ids: set[str]
-    ) -> bool:
-        """occurredAfter is inclusive and occurredBefore exclusive (a half-open window; unconfirmed)."""
-        after, before = window
-        return (
-            (event_type is None or event.event_type == event_type)
-            and (after is None or event.occurred_ms >= after)
-            and (before is None or event.occurred_ms < before)
-            and (not wanted_ids or event.id in wanted_ids)
-        )

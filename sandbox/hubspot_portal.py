@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from leadstage.sandbox import seed_timeline as tl
 from leadstage.sandbox.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, TimelineStore, WebEvent
 from leadstage.sandbox.hubspot_properties import (
     STANDARD_GROUPS,
@@ -47,6 +46,7 @@ DEFAULT_CONTACT_PROPERTIES = (
     "lastname",
 )
 SESSION_GAP_MS = 30 * MS_PER_MINUTE
+ADDED_EVENT_ID_PREFIX = "a"  # added web events: "a" + 14 digits (seeded ones are 15 digits)
 SINGULAR_TYPES = {"email": "emails", "call": "calls", "meeting": "meetings", "note": "notes", "task": "tasks"}
 SUMMED_ROLLUPS = (
     "hs_analytics_num_page_views",
@@ -345,8 +345,7 @@ class HubSpotPortal:
             props = self.contacts[contact_id]
             occurred = datetime_to_ms(occurred_at)
             values = {name: stringify(value) for name, value in properties.items()}
-            count = len(self.timelines.added_events())
-            event_id = tl.event_id(self.timelines.seed, f"added-{contact_id}", count, 0)
+            event_id = f"{ADDED_EVENT_ID_PREFIX}{len(self.timelines.added_events()) + 1:014d}"
             self.timelines.add_event(WebEvent(event_id, event_type, occurred, contact_id, values))
             self._roll_up_event(props, event_type, occurred, values)
             props["lastmodifieddate"] = iso_ms(self.now_ms())

@@ -364,6 +364,25 @@ def _referrer(variant: int) -> str:
     return ("", "https://www.google.com/", "https://www.linkedin.com/", data.WEBSITE + "/")[band]
 
 
-def event_id(seed: int, contact_id: str, index: int, part: int) -> str:
-    """The deterministic id of one seeded web event."""
-    return str(uuid.uuid5(_EVENT_NAMESPACE, f"{seed}:{contact_id}:{index}:{part}"))
+def web_event_times(kind: int, ts: int, variant: int) -> list[tuple[str, int]]:
+    """A web item's events as (eventType, occurred ms) only: the cheap form `web_events` agrees with."""
+    if kind == VISIT:
+        return [("e_visited_page", ts + offset * MS_PER_SECOND) for _, offset in visit_pages(variant)]
+    if kind == EMAIL_CLICK:
+        return [("e_opened_email", _open_ms(ts, kind, variant)), ("e_clicked_email", ts)]
+    return [(_SINGLE_EVENT_TYPE[kind], ts)]
+
+
+_SINGLE_EVENT_TYPE = {
+    FORM: "e_submitted_form",
+    EMAIL_OPEN: "e_opened_email",
+    WEBINAR: "e_attended_webinar",
+    DOWNLOAD: "e_downloaded_content",
+}
+EVENT_ID_CONTACT_DIGITS = 10
+EVENT_ID_INDEX_DIGITS = 4
+
+
+def event_id(contact_id: int, index: int, part: int) -> str:
+    """The id of a seeded web event: fixed-width digits, so ids sort like (contact, item, part)."""
+    return f"{contact_id:0{EVENT_ID_CONTACT_DIGITS}d}{index:0{EVENT_ID_INDEX_DIGITS}d}{part}"

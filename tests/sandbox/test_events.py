@@ -9,6 +9,8 @@ from leadstage.sandbox import Sandbox
 
 from tests.sandbox.conftest import call
 
+NOW_ISO_DT = datetime(2026, 5, 1, 9, 59, tzinfo=UTC)
+
 
 def busiest_contact(sb: Sandbox) -> str:
     return max(sb.hubspot.contacts, key=lambda cid: len(sb.hubspot.events_of(cid)))
@@ -110,3 +112,20 @@ def test_malformed_timestamp_is_400(sb: Sandbox) -> None:
 
     assert status == 400
     assert "occurredAfter" in body["message"]
+
+
+def test_events_of_all_contacts_page_once_each_in_both_directions(sb: Sandbox) -> None:
+    sb.hubspot.add_web_event("103", "e_submitted_form", NOW_ISO_DT, {"hs_form_title": "Contact us"})
+    expected = sorted(
+        (e["occurredAt"], e["id"])
+        for cid in sb.hubspot.contacts
+        for e in sb.hubspot.events_of(cid)
+        if e["eventType"] == "e_submitted_form"
+    )
+
+    ascending = fetch_all(sb, "objectType=contact&eventType=e_submitted_form&limit=9")
+    descending = fetch_all(sb, "objectType=contact&eventType=e_submitted_form&limit=9&sort=-occurredAt")
+
+    assert [(e["occurredAt"], e["id"]) for e in ascending] == expected
+    assert [(e["occurredAt"], e["id"]) for e in descending] == expected[::-1]
+    assert ascending[-1]["objectId"] == "103"
