@@ -137,8 +137,8 @@ class RateLimiter:
             now_ms = now_s * 1000
             window = self._search_window if is_search else self._window
             if self._daily is not None and self._daily.exhausted(now_s):
-                wait = self._daily.seconds_to_midnight(now_s)
-                return Admission(self._refuse(POLICY_DAILY, wait, self._headers(is_search, now_ms)))
+                until_midnight = self._daily.seconds_to_midnight(now_s)
+                return Admission(self._refuse(POLICY_DAILY, until_midnight, self._headers(is_search, now_ms)))
             if window is not None:
                 wait = window.wait_s(now_ms)
                 if wait is not None:

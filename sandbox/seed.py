@@ -76,7 +76,8 @@ def _ascii_slug(text: str) -> str:
 def companies(seed: int, count: int) -> list[Company]:
     """The seed's company pool (names unique within the pool)."""
     rng = random.Random(f"{seed}/companies")
-    out, used = [], set()
+    out: list[Company] = []
+    used: set[str] = set()
     while len(out) < count:
         stem = rng.choice(data.COMPANY_STEMS)
         base = rng.choice(data.COMPANY_PREFIXES) + stem
