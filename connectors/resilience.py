@@ -82,7 +82,7 @@ class _WaitRetryAfterOrJitter(tenacity.wait.wait_base):
     def __init__(self, settings: RetrySettings) -> None:
         self._settings = settings
         self._fallback = tenacity.wait_exponential_jitter(
-            initial=settings.backoff_initial_s, max=settings.backoff_max_s
+            multiplier=settings.backoff_initial_s, max=settings.backoff_max_s, jitter=settings.backoff_initial_s
         )
 
     def __call__(self, retry_state: RetryCallState) -> float:
@@ -115,9 +115,10 @@ class RetryPolicy:
         """Run ``fn`` until it succeeds, fails for good, or the attempts or time budget run out."""
         started = self._clock()
 
-        def budget_spent(_: RetryCallState) -> bool:
-            # Measured on the injected clock (tenacity's own stop_after_delay reads the real one).
-            return self._clock() - started >= self.settings.max_total_s
+        def budget_spent(state: RetryCallState) -> bool:
+            # Never start a wait that would end past the budget. Measured on the injected clock (tenacity's
+            # own stop_before_delay reads the real one).
+            return self._clock() - started + state.upcoming_sleep >= self.settings.max_total_s
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(TransientError),

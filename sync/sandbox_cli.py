@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def serve(port: int, contacts: int, seed: int, data: Path | None, token_env: str
         f"and export {token_env}=<the token above>. Ctrl-C stops the sandbox."
     )
     try:
-        box.serve_forever()
+        threading.Event().wait()  # the server runs in its own threads until Ctrl-C
     except KeyboardInterrupt:
         pass
     finally:

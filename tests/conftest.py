@@ -1,0 +1,142 @@
+"""Shared fixtures: a frozen clock that advances only when someone sleeps, the sandbox CRM on loopback, and a
+config pointing a portal at it with a state database in the test's own folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from leadstage.connectors.base import Connector
+from leadstage.sandbox import Sandbox, SandboxConfig
+from leadstage.sync import failpoints
+from leadstage.sync.config import PortalSettings, Settings, load_settings
+from leadstage.sync.connect import build_connector
+from leadstage.sync.demo import example_config_text
+from leadstage.sync.engine import RunOptions, RunSummary, SyncRun
+from leadstage.sync.state import StateStore
+
+TOKEN = "test-token-4f1c9a"
+TOKEN_ENV = "LEADSTAGE_TEST_TOKEN"
+START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    """Time stands still until someone sleeps (or a test advances it); sleeping returns at once."""
+
+    t: float = START.timestamp()
+    sleeps: list[float] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.t, UTC)
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def time(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(0.0, seconds)
+
+    def advance(self, **delta: float) -> None:
+        self.t += timedelta(**delta).total_seconds()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(autouse=True)
+def _no_failpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv(failpoints.ENV, raising=False)
+    failpoints.reset()
+    yield
+    failpoints.reset()
+
+
+def make_sandbox(clock: FakeClock, contacts: int = 0, seed: int = 7, **config: Any) -> Sandbox:
+    box = Sandbox(SandboxConfig(tokens=(TOKEN,), clock=clock.time, **config))
+    if contacts:
+        box.seed(n_contacts=contacts, seed=seed, now=clock.now())
+    box.start()
+    return box
+
+
+@pytest.fixture
+def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
+    box = make_sandbox(clock, contacts=150)
+    yield box
+    box.stop()
+
+
+def config_data(folder: Path, base_url: str) -> dict[str, Any]:
+    """The shipped example config as data, pointed at ``base_url`` with a state database in ``folder``."""
+    data = tomllib.loads(example_config_text())
+    data["state"] = {"url": f"sqlite:///{folder / 'state.db'}"}
+    data["portals"]["main"].update(
+        base_url=base_url,
+        token_env=TOKEN_ENV,
+        rate_limit=10_000,
+        rate_interval_seconds=1,
+        search_rate_per_second=1000,
+    )
+    return data
+
+
+def write_config(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Harness:
+    """A portal wired to the sandbox: settings, state store, and one connector reused across runs."""
+
+    settings: Settings
+    portal: PortalSettings
+    store: StateStore
+    connector: Connector
+    clock: FakeClock
+    box: Sandbox
+
+    def run(self, **options: Any) -> RunSummary:
+        opts = RunOptions(
+            overlap=timedelta(minutes=self.settings.sync.overlap_minutes),
+            first_run_lookback=timedelta(days=self.settings.sync.first_run_lookback_days),
+            **options,
+        )
+        return SyncRun(self.portal.name, self.portal.model, self.connector, self.store, self.clock.now, opts).execute()
+
+    def fresh_connector(self) -> Connector:
+        self.connector = build_connector(self.settings, self.portal, self.clock)
+        return self.connector
+
+
+def make_harness(tmp_path: Path, box: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+                 overrides: dict[str, Any] | None = None) -> Harness:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    path = write_config(tmp_path / "leadstage.toml", config_data(tmp_path, box.url))
+    settings = load_settings(path, overrides)
+    portal = settings.portal("main")
+    connector = build_connector(settings, portal, clock)
+    store = StateStore(settings.state_url)
+    return Harness(settings, portal, store, connector, clock, box)
+
+
+@pytest.fixture
+def harness(tmp_path: Path, sandbox: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    h = make_harness(tmp_path, sandbox, clock, monkeypatch)
+    h.connector.setup()
+    yield h
+    h.connector.close()
+    h.store.close()
