@@ -1,0 +1,404 @@
+"""The ``[scoring]``, ``[bant]`` and ``[temperature]`` config sections, and the domain models built from them.
+
+Every model forbids unknown keys, so a typo is an error rather than a silently ignored rule. Validation
+errors are raised inside the validators of the key at fault, so pydantic's ``loc`` points at it
+(``scoring.fit[2].regex``) and the message says what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from typing import Annotated, Any, Self
+
+from leadstage.mapping.bant import ActivityRule, BantModel, BantRule, Cutoffs, FieldRule
+from leadstage.mapping.conditions import (
+    Absent,
+    Condition,
+    Contains,
+    Equals,
+    OneOf,
+    Present,
+    Range,
+    Regex,
+    Where,
+)
+from leadstage.mapping.model import ActivityKind
+from leadstage.mapping.scoring import (
+    DEFAULT_HALF_LIFE_DAYS,
+    DEFAULT_WEIGHT,
+    EngagementRule,
+    FitRule,
+    ScoringModel,
+)
+from leadstage.mapping.temperature import TemperatureModel, Window
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+
+KNOWN_KINDS: tuple[str, ...] = tuple(kind.value for kind in ActivityKind)
+OPERATOR_KEYS = "equals, one_of, regex, range/min/max, present, absent, contains"
+BANT_CRITERIA_COUNT = 4
+DEFAULT_CUTOFFS = {"A": 4, "B": 3, "C": 2}
+DEFAULT_HOT = {"within_days": 7, "min_points": 20}
+DEFAULT_WARM = {"within_days": 30, "min_points": 5}
+
+
+def _known_kind(kind: str) -> str:
+    if kind in KNOWN_KINDS:
+        return kind
+    close = difflib.get_close_matches(kind, KNOWN_KINDS, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ValueError(f"unknown activity kind {kind!r}; {hint}known kinds: {', '.join(KNOWN_KINDS)}")
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    return value
+
+
+def _above_zero(value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"must be a number above 0, got {value}")
+    return value
+
+
+def _not_negative(value: float) -> float:
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+KindName = Annotated[str, AfterValidator(_known_kind)]
+FiniteNumber = Annotated[float, AfterValidator(_finite)]
+PositiveNumber = Annotated[float, AfterValidator(_above_zero)]
+NonNegativeNumber = Annotated[float, AfterValidator(_not_negative)]
+Name = Annotated[str, AfterValidator(_not_blank)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class RangeSpec(_Section):
+    """``range = { min = 50, max = 5000 }``: either end may be left out."""
+
+    min: FiniteNumber | None = None
+    max: FiniteNumber | None = None
+
+
+class _OperatorKeys(_Section):
+    """The operator keys a condition is written with; which one is given decides the condition."""
+
+    equals: str | int | bool | None = None
+    one_of: list[str] | None = None
+    regex: str | None = None
+    range: RangeSpec | None = None
+    min: FiniteNumber | None = None
+    max: FiniteNumber | None = None
+    present: bool | None = None
+    absent: bool | None = None
+    contains: Name | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(
+                    f'invalid regex {pattern!r}: {error}; fix the pattern (in a TOML "..." string write '
+                    "a backslash as \\\\, or use a '...' literal string)"
+                ) from error
+        return pattern
+
+    @field_validator("one_of")
+    @classmethod
+    def _one_of_not_empty(cls, choices: list[str] | None) -> list[str] | None:
+        if choices is not None and not choices:
+            raise ValueError("one_of needs at least one value")
+        return choices
+
+    def _operators_given(self) -> list[str]:
+        given = [
+            key
+            for key in ("equals", "one_of", "regex", "present", "absent", "contains")
+            if getattr(self, key) is not None
+        ]
+        if self.range is not None or self.min is not None or self.max is not None:
+            given.append("range")
+        return given
+
+    def _check_operators(self) -> None:
+        given = self._operators_given()
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise ValueError(f"give exactly one of {OPERATOR_KEYS} (found: {found})")
+        if given != ["range"]:
+            return
+        if self.range is not None and (self.min is not None or self.max is not None):
+            raise ValueError("give the range either as range = { min, max } or as min/max keys, not both")
+        low, high = (self.range.min, self.range.max) if self.range is not None else (self.min, self.max)
+        if low is None and high is None:
+            raise ValueError("range needs min, max or both")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"range min ({low}) is above max ({high}); swap them")
+
+    def to_condition(self) -> Condition:
+        """The domain condition these keys describe (call only after validation)."""
+        if self.equals is not None:
+            text = str(self.equals).lower() if isinstance(self.equals, bool) else str(self.equals)
+            return Equals(text)
+        if self.one_of is not None:
+            return OneOf(tuple(self.one_of))
+        if self.regex is not None:
+            return Regex.compile(self.regex)
+        if self.present is not None:
+            return Present() if self.present else Absent()
+        if self.absent is not None:
+            return Absent() if self.absent else Present()
+        if self.contains is not None:
+            return Contains(self.contains)
+        if self.range is not None:
+            return Range(self.range.min, self.range.max)
+        return Range(self.min, self.max)
+
+
+class ConditionSpec(_OperatorKeys):
+    """One condition on a value, e.g. ``{ contains = "/pricing" }``."""
+
+    @model_validator(mode="after")
+    def _exactly_one_operator(self) -> Self:
+        self._check_operators()
+        return self
+
+
+def _where(where: dict[str, ConditionSpec]) -> Where:
+    return tuple((attribute, spec.to_condition()) for attribute, spec in where.items())
+
+
+def _unique_names(rules: list[Any], section: str) -> None:
+    first_seen: dict[str, int] = {}
+    for position, rule in enumerate(rules):
+        if rule.name in first_seen:
+            raise ValueError(
+                f"rule name {rule.name!r} is used by {section}[{first_seen[rule.name]}] and "
+                f"{section}[{position}]; give each rule its own name (explanations list rules by name)"
+            )
+        first_seen[rule.name] = position
+
+
+class FitRuleSpec(ConditionSpec):
+    """``[[scoring.fit]]``: points when a contact field meets a condition."""
+
+    name: Name
+    field: Name
+    points: FiniteNumber
+
+    def to_rule(self) -> FitRule:
+        return FitRule(self.name, self.field, self.to_condition(), self.points)
+
+
+class EngagementRuleSpec(_Section):
+    """``[[scoring.engagement]]``: points per matching activity, decayed, optionally capped."""
+
+    name: Name
+    kind: KindName | None = None
+    kinds: list[KindName] | None = None
+    where: dict[str, ConditionSpec] = {}
+    points: FiniteNumber
+    cap: PositiveNumber | None = None
+    half_life_days: PositiveNumber | None = None
+
+    @model_validator(mode="after")
+    def _kind_or_kinds(self) -> Self:
+        if (self.kind is None) == (self.kinds is None):
+            raise ValueError('give either kind = "..." or kinds = ["...", ...] (exactly one of them)')
+        if self.kinds is not None and not self.kinds:
+            raise ValueError(f"kinds needs at least one activity kind; known kinds: {', '.join(KNOWN_KINDS)}")
+        return self
+
+    def to_rule(self) -> EngagementRule:
+        kinds = frozenset(self.kinds or ()) | ({self.kind} if self.kind else set())
+        return EngagementRule(
+            name=self.name,
+            kinds=kinds,
+            points=self.points,
+            where=_where(self.where),
+            cap=self.cap,
+            half_life_days=self.half_life_days,
+        )
+
+
+class ScoringSection(_Section):
+    """``[scoring]``: fit and engagement rules, weights, half-life and the maximum age of activities."""
+
+    fit_weight: NonNegativeNumber = DEFAULT_WEIGHT
+    engagement_weight: NonNegativeNumber = DEFAULT_WEIGHT
+    half_life_days: PositiveNumber = DEFAULT_HALF_LIFE_DAYS
+    max_age_days: PositiveNumber | None = None
+    fit: list[FitRuleSpec] = []
+    engagement: list[EngagementRuleSpec] = []
+
+    @field_validator("fit")
+    @classmethod
+    def _unique_fit_names(cls, rules: list[FitRuleSpec]) -> list[FitRuleSpec]:
+        _unique_names(rules, "fit")
+        return rules
+
+    @field_validator("engagement")
+    @classmethod
+    def _unique_engagement_names(cls, rules: list[EngagementRuleSpec]) -> list[EngagementRuleSpec]:
+        _unique_names(rules, "engagement")
+        return rules
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Self:
+        if self.fit_weight == 0 and self.engagement_weight == 0:
+            raise ValueError(
+                "fit_weight and engagement_weight are both 0, so every score would be 0; "
+                "give at least one of them a weight above 0"
+            )
+        return self
+
+
+class BantRuleSpec(_OperatorKeys):
+    """One BANT rule: a field condition, or activities of some kinds (optionally recent, or several)."""
+
+    field: Name | None = None
+    kind: KindName | None = None
+    kinds: list[KindName] | None = None
+    where: dict[str, ConditionSpec] | None = None
+    within_days: PositiveNumber | None = None
+    min_count: int | None = None
+
+    @field_validator("min_count")
+    @classmethod
+    def _at_least_one(cls, count: int | None) -> int | None:
+        if count is not None and count < 1:
+            raise ValueError(f"min_count must be 1 or more, got {count}")
+        return count
+
+    @model_validator(mode="after")
+    def _field_or_activity(self) -> Self:
+        is_activity = self.kind is not None or self.kinds is not None
+        activity_keys = self.where is not None or self.within_days is not None or self.min_count is not None
+        if (self.field is not None) == is_activity:
+            raise ValueError(
+                'give either field = "..." with one condition, or kind/kinds with optional where, '
+                "within_days, min_count"
+            )
+        if self.field is not None:
+            if activity_keys:
+                raise ValueError("where, within_days and min_count apply to activity rules (kind/kinds)")
+            self._check_operators()
+            return self
+        if self._operators_given():
+            raise ValueError(
+                "condition keys on an activity rule go under where, e.g. where = { form = { contains = "
+                '"demo" } }'
+            )
+        if self.kind is not None and self.kinds is not None:
+            raise ValueError('give either kind = "..." or kinds = ["...", ...], not both')
+        if self.kinds is not None and not self.kinds:
+            raise ValueError(f"kinds needs at least one activity kind; known kinds: {', '.join(KNOWN_KINDS)}")
+        return self
+
+    def to_rule(self) -> BantRule:
+        if self.field is not None:
+            return FieldRule(self.field, self.to_condition())
+        kinds = frozenset(self.kinds or ()) | ({self.kind} if self.kind else set())
+        return ActivityRule(
+            kinds=kinds,
+            where=_where(self.where or {}),
+            within_days=self.within_days,
+            min_count=self.min_count or 1,
+        )
+
+
+def _cutoff_in_range(count: int) -> int:
+    if not 1 <= count <= BANT_CRITERIA_COUNT:
+        raise ValueError(f"must be between 1 and {BANT_CRITERIA_COUNT} (criteria that hold), got {count}")
+    return count
+
+
+Cutoff = Annotated[int, AfterValidator(_cutoff_in_range)]
+
+
+class CutoffsSpec(_Section):
+    """``cutoffs = { A = 4, B = 3, C = 2 }``: criteria that must hold per grade; fewer than C is D."""
+
+    A: Cutoff = DEFAULT_CUTOFFS["A"]
+    B: Cutoff = DEFAULT_CUTOFFS["B"]
+    C: Cutoff = DEFAULT_CUTOFFS["C"]
+
+    @model_validator(mode="after")
+    def _descending(self) -> Self:
+        if not self.A >= self.B >= self.C:
+            raise ValueError(
+                f"cutoffs must descend, A >= B >= C (got A = {self.A}, B = {self.B}, C = {self.C}); "
+                "a better grade needs at least as many criteria to hold"
+            )
+        return self
+
+
+class BantSection(_Section):
+    """``[bant]``: the rules of each criterion and the grade cut-offs."""
+
+    cutoffs: CutoffsSpec = CutoffsSpec()
+    budget: list[BantRuleSpec] = []
+    authority: list[BantRuleSpec] = []
+    need: list[BantRuleSpec] = []
+    timeline: list[BantRuleSpec] = []
+
+
+class WindowSpec(_Section):
+    """``hot = { within_days = 7, min_points = 20 }``."""
+
+    within_days: PositiveNumber
+    min_points: PositiveNumber
+
+
+class TemperatureSection(_Section):
+    """``[temperature]``: the hot and warm windows; reaching neither is cold."""
+
+    hot: WindowSpec = WindowSpec.model_validate(DEFAULT_HOT)
+    warm: WindowSpec = WindowSpec.model_validate(DEFAULT_WARM)
+
+
+def build_scoring_model(section: ScoringSection) -> ScoringModel:
+    """The scoring model the ``[scoring]`` section describes."""
+    return ScoringModel(
+        fit_rules=tuple(rule.to_rule() for rule in section.fit),
+        engagement_rules=tuple(rule.to_rule() for rule in section.engagement),
+        fit_weight=section.fit_weight,
+        engagement_weight=section.engagement_weight,
+        half_life_days=section.half_life_days,
+        max_age_days=section.max_age_days,
+    )
+
+
+def build_bant_model(section: BantSection) -> BantModel:
+    """The BANT model the ``[bant]`` section describes."""
+    return BantModel(
+        budget=tuple(rule.to_rule() for rule in section.budget),
+        authority=tuple(rule.to_rule() for rule in section.authority),
+        need=tuple(rule.to_rule() for rule in section.need),
+        timeline=tuple(rule.to_rule() for rule in section.timeline),
+        cutoffs=Cutoffs(a=section.cutoffs.A, b=section.cutoffs.B, c=section.cutoffs.C),
+    )
+
+
+def build_temperature_model(section: TemperatureSection) -> TemperatureModel:
+    """The temperature model the ``[temperature]`` section describes."""
+    return TemperatureModel(
+        hot=Window(section.hot.within_days, section.hot.min_points),
+        warm=Window(section.warm.within_days, section.warm.min_points),
+    )

@@ -1,0 +1,133 @@
+"""Conditions on one value, operator by operator, and the lenient reading of numbers CRMs send as text."""
+
+from __future__ import annotations
+
+import pytest
+from leadstage.mapping.conditions import (
+    Absent,
+    Condition,
+    Contains,
+    Equals,
+    OneOf,
+    Present,
+    Range,
+    Regex,
+    describe_where,
+    parse_number,
+    where_holds,
+)
+
+
+@pytest.mark.parametrize(
+    ("condition", "value", "holds"),
+    [
+        # equals: case-insensitive, surrounding spaces ignored, a missing value never equals
+        (Equals("Software"), "software", True),
+        (Equals("Software"), "  SOFTWARE ", True),
+        (Equals("Software"), "Software Development", False),
+        (Equals("true"), "True", True),
+        (Equals("Software"), None, False),
+        # one_of: like equals, against several values
+        (OneOf(("Software", "Healthcare")), "healthcare", True),
+        (OneOf(("Software", "Healthcare")), "Retail", False),
+        (OneOf(("Software",)), None, False),
+        # regex: search anywhere; case as the pattern says
+        (Regex.compile(r"(?i)\b(vp|director)\b"), "VP of Sales", True),
+        (Regex.compile(r"(?i)\b(vp|director)\b"), "MVP Developer", False),
+        (Regex.compile(r"@(gmail|yahoo)\."), "ann@gmail.com", True),
+        (Regex.compile(r"Director"), "director", False),
+        (Regex.compile(r".*"), None, False),
+        # range: inclusive ends, either end open, non-numbers are simply outside
+        (Range(50, 5000), "50", True),
+        (Range(50, 5000), "5000", True),
+        (Range(50, 5000), "49.99", False),
+        (Range(50, 5000), "5001", False),
+        (Range(min=50), "1000000", True),
+        (Range(max=10), "-3", True),
+        (Range(50, 5000), "1,200", True),
+        (Range(50, 5000), "100-500", True),
+        (Range(1000), "1000+", True),
+        (Range(1_000_000), "1.5e6", True),
+        (Range(5_000_000), "$8,500,000", True),
+        (Range(50, 5000), "lots", False),
+        (Range(50, 5000), "", False),
+        (Range(50, 5000), "nan", False),
+        (Range(min=0), "inf", False),
+        (Range(50, 5000), None, False),
+        # present / absent: blank counts as absent
+        (Present(), "+1 555 0100", True),
+        (Present(), "   ", False),
+        (Present(), None, False),
+        (Absent(), None, True),
+        (Absent(), "", True),
+        (Absent(), "x", False),
+        # contains: case-insensitive substring
+        (Contains("/pricing"), "https://example.com/Pricing/enterprise", True),
+        (Contains("/pricing"), "https://example.com/blog", False),
+        (Contains("/pricing"), None, False),
+    ],
+)
+def test_condition_holds(condition: Condition, value: str | None, holds: bool) -> None:
+    assert condition.holds(value) is holds
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1200", 1200.0),
+        (" 42 ", 42.0),
+        ("-3.5", -3.5),
+        ("1,200", 1200.0),
+        ("1,200,000.50", 1_200_000.5),
+        ("1.5e6", 1_500_000.0),
+        ("100-500", 100.0),
+        ("100 - 500", 100.0),
+        ("1,001-5,000", 1001.0),
+        ("100 to 500", 100.0),
+        ("1000+", 1000.0),
+        ("10,001+", 10001.0),
+        ("$5,000,000", 5_000_000.0),
+        ("€250", 250.0),
+    ],
+)
+def test_numbers_are_read_leniently(text: str, number: float) -> None:
+    assert parse_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["", "lots", "1,2", "12 apples", "nan", "inf", "-", "1.2.3"])
+def test_values_that_are_not_numbers_read_as_none(text: str) -> None:
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        (Equals("Software"), "equals 'Software'"),
+        (OneOf(("Software", "Healthcare")), "is one of 'Software', 'Healthcare'"),
+        (Regex.compile("(?i)vp"), "matches regex '(?i)vp'"),
+        (Range(50, 5000), "is between 50 and 5,000"),
+        (Range(min=5_000_000), "is at least 5,000,000"),
+        (Range(max=2.5), "is at most 2.5"),
+        (Present(), "is present"),
+        (Absent(), "is absent"),
+        (Contains("/pricing"), "contains '/pricing'"),
+    ],
+)
+def test_conditions_describe_themselves_for_explanations(condition: Condition, words: str) -> None:
+    assert condition.describe() == words
+
+
+def test_where_needs_every_attribute_condition_to_hold() -> None:
+    where = (("url", Contains("/pricing")), ("title", Present()))
+
+    assert where_holds(where, {"url": "https://x.io/pricing", "title": "Pricing"})
+    assert not where_holds(where, {"url": "https://x.io/pricing"})
+    assert where_holds((), {})
+    assert describe_where(where) == "url contains '/pricing' and title is present"
+
+
+def test_a_range_needs_an_end_and_its_ends_in_order() -> None:
+    with pytest.raises(ValueError, match="needs min, max or both"):
+        Range()
+    with pytest.raises(ValueError, match="above max"):
+        Range(10, 5)
