@@ -20,6 +20,8 @@ from typing import Protocol, TypeVar
 import tenacity
 from tenacity import RetryCallState
 
+from .base import ConnectorError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -40,8 +42,11 @@ RETRYABLE_STATUSES = frozenset({423, 429, 500, 502, 503, 504})
 LOCKED_MIN_WAIT_S = 2.0  # HubSpot: wait at least 2 s after a 423
 
 
-class TransientError(Exception):
-    """A failure worth retrying. ``retry_after`` is the server's requested wait in seconds, if it gave one."""
+class TransientError(ConnectorError):
+    """A failure worth retrying. ``retry_after`` is the server's requested wait in seconds, if it gave one.
+
+    Raised out of the retry policy when the attempts or the time budget run out.
+    """
 
     def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)

@@ -75,11 +75,18 @@ def evaluate(
     previous: StageState | None,
     model: QualificationModel,
     now: datetime,
+    as_of: datetime | None = None,
 ) -> Evaluation:
-    """Evaluate one person as of ``now``. Raises stages.UnknownSignal for an unmapped CRM stage value."""
-    scored = score(contact, activities, model.scoring, now)
-    graded = grade(contact, activities, model.bant, now)
-    heat = temperature(activities, model.scoring, model.temperature, now)
+    """Evaluate one person. Raises stages.UnknownSignal for an unmapped CRM stage value.
+
+    Scores, grade and temperature are computed ``as_of`` (default ``now``): runs pass ``now`` rounded down to
+    the hour, so decay moves the written values at most once an hour and every run within the hour agrees.
+    Stage transitions and the hand-over SLA use the exact ``now``.
+    """
+    moment = as_of or now
+    scored = score(contact, activities, model.scoring, moment)
+    graded = grade(contact, activities, model.bant, moment)
+    heat = temperature(activities, model.scoring, model.temperature, moment)
     decision = decide(contact, previous, scored.score, graded.grade, last_activity(activities), model.stages, now)
     values = {
         "score": format_number(scored.score),

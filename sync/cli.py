@@ -32,8 +32,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", "-c", help="Config file (default: $LEADSTAGE_CONFIG or ./leadstage.toml).")
@@ -46,7 +46,7 @@ LogFormatOpt = Annotated[str, typer.Option("--log-format", help="text or json (J
 
 def _fail(code: int, lines: list[str]) -> NoReturn:
     for line in lines:
-        err.print(redact(line), markup=False, highlight=False)
+        typer.echo(redact(line), err=True)
     raise typer.Exit(code)
 
 

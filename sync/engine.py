@@ -58,6 +58,15 @@ class RunCounts:
         return asdict(self)
 
 
+SCORE_RESOLUTION = timedelta(hours=1)
+
+
+def scoring_time(now: datetime, resolution: timedelta = SCORE_RESOLUTION) -> datetime:
+    """``now`` rounded down to the resolution: the moment scores are computed as of."""
+    epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
+    return now - (now - epoch) % resolution
+
+
 @dataclass(frozen=True)
 class RunOptions:
     overlap: timedelta = timedelta(minutes=10)
@@ -188,7 +197,12 @@ class SyncRun:
             previous = stored.get(contact.id)
             try:
                 evaluation = evaluate(
-                    contact, activities.get(contact.id, ()), previous.stage if previous else None, self.model, now
+                    contact,
+                    activities.get(contact.id, ()),
+                    previous.stage if previous else None,
+                    self.model,
+                    now,
+                    scoring_time(now),
                 )
             except (UnknownSignal, ValueError) as problem:
                 letters.append(DeadLetter(contact.id, "evaluate", str(problem), {"fields": dict(contact.fields)}))

@@ -330,7 +330,7 @@ class StateStore:
         _insert_ignore(conn, t.activities, list(rows.values()), ("portal", "contact_id", "activity_id"))
 
     def contacts_with_new_activity(self, portal: str, run_id: int) -> list[str]:
-        """Contacts that received stream activities in this run but were not evaluated in it."""
+        """Contacts that received stream activities in this run but were neither evaluated nor quarantined in it."""
         with self.engine.connect() as conn:
             touched = select(t.activities.c.contact_id).where(
                 t.activities.c.portal == portal, t.activities.c.run_id == run_id, t.activities.c.source == "stream"
@@ -338,8 +338,14 @@ class StateStore:
             done = select(t.contacts.c.contact_id).where(
                 t.contacts.c.portal == portal, t.contacts.c.last_run_id == run_id
             )
-            rows = conn.execute(touched.where(t.activities.c.contact_id.not_in(done)).order_by(
-                t.activities.c.contact_id))
+            quarantined = select(t.dead_letters.c.contact_id).where(
+                t.dead_letters.c.portal == portal, t.dead_letters.c.run_id == run_id
+            )
+            rows = conn.execute(
+                touched.where(
+                    t.activities.c.contact_id.not_in(done), t.activities.c.contact_id.not_in(quarantined)
+                ).order_by(t.activities.c.contact_id)
+            )
             return [row[0] for row in rows]
 
     def prune_activities(self, portal: str, before: datetime) -> int:

@@ -125,6 +125,7 @@ class Harness:
 def make_harness(tmp_path: Path, box: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
                  overrides: dict[str, Any] | None = None) -> Harness:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_config(tmp_path / "leadstage.toml", config_data(tmp_path, box.url))
     settings = load_settings(path, overrides)
     portal = settings.portal("main")

@@ -1,0 +1,120 @@
+"""The command line: exit codes, messages that name file and key, and the demo's promised output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from leadstage.sync.cli import app
+from tests.conftest import TOKEN, TOKEN_ENV, config_data, write_config
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def config_path(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    return write_config(tmp_path / "leadstage.toml", config_data(tmp_path, sandbox.url))
+
+
+def test_check_reports_missing_fields_then_setup_creates_them(config_path, sandbox):
+    before = runner.invoke(app, ["check", "-c", str(config_path)])
+    created = runner.invoke(app, ["setup", "-c", str(config_path), "--json"])
+    after = runner.invoke(app, ["check", "-c", str(config_path), "--json"])
+
+    assert before.exit_code == 1 and "run `leadstage setup`" in before.output
+    assert created.exit_code == 0 and "leadstage_score" in json.loads(created.output)["created"]
+    assert after.exit_code == 0 and json.loads(after.output)["missing_fields"] == []
+
+
+def test_sync_prints_a_json_summary_and_exits_0(config_path, sandbox):
+    runner.invoke(app, ["setup", "-c", str(config_path)])
+
+    result = runner.invoke(app, ["sync", "-c", str(config_path), "--json"])
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["status"] == "ok" and summary["updated"] == 150 and summary["api_calls"] > 0
+
+
+def test_sync_exits_1_when_records_were_dead_lettered(config_path, sandbox):
+    runner.invoke(app, ["setup", "-c", str(config_path)])
+    sandbox.hubspot.reject_writes({"101"}, "Property values were not valid")
+
+    result = runner.invoke(app, ["sync", "-c", str(config_path)])
+
+    assert result.exit_code == 1
+    assert "failed 1" in result.output and "dead-letter" in result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (lambda d: d["scoring"]["fit"][0].update(regex="(unclosed"), "scoring.fit[0].regex"),
+        (lambda d: d["stages"].update(mql_threshold=140), "stages.mql_threshold"),
+        (lambda d: d["portals"]["main"].update(crm="pipedrive"), "portals.main.crm"),
+        (lambda d: d["portals"]["main"].update(token="pat-na1-12345678"), "portals.main"),
+        (lambda d: d["scoring"].update(half_life_days=-3), "scoring.half_life_days"),
+        (lambda d: d["sync"].update(overlap_minuts=5), "sync.overlap_minuts"),
+    ],
+)
+def test_a_bad_config_stops_before_any_request_naming_the_key(tmp_path, sandbox, monkeypatch, edit, key):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    data = config_data(tmp_path, sandbox.url)
+    edit(data)
+    path = write_config(tmp_path / "leadstage.toml", data)
+
+    result = runner.invoke(app, ["sync", "-c", str(path)])
+
+    assert result.exit_code == 2
+    assert f"{path}:{key}" in result.output
+    assert sandbox.total_requests() == 0
+    assert "pat-na1-12345678" not in result.output
+
+
+def test_a_missing_token_variable_is_a_config_error_naming_the_key(config_path, sandbox, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV)
+
+    result = runner.invoke(app, ["sync", "-c", str(config_path)])
+
+    assert result.exit_code == 2
+    assert f"{config_path}:portals.main.token_env: environment variable {TOKEN_ENV} is not set" in result.output
+    assert sandbox.total_requests() == 0
+
+
+def test_a_refused_token_exits_2_without_printing_it(config_path, sandbox, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, "pat-wrong-token-0042")
+
+    result = runner.invoke(app, ["check", "-c", str(config_path)])
+
+    assert result.exit_code == 2 and "401" in result.output
+    assert "pat-wrong-token-0042" not in result.output
+
+
+def test_a_missing_config_file_exits_2(tmp_path):
+    result = runner.invoke(app, ["sync", "-c", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2 and "config file not found" in result.output
+
+
+def test_the_demo_runs_the_real_sync_twice_and_the_second_run_writes_nothing():
+    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
+    result = subprocess.run(
+        [sys.executable, "-m", "leadstage", "demo", "--json", "--contacts", "400"],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["crm"] == "hubspot" and report["contacts"] == 400
+    first, second = report["runs"]
+    assert set(first) >= {"pulled", "updated", "unchanged", "failed", "api_calls"}
+    assert first["pulled"] == 400 and first["updated"] == 400 and first["failed"] == 0
+    assert second["updated"] == 0 and second["unchanged"] == 400
+    assert second["api_calls"] <= 3
+    assert sum(report["stages"].values()) == 400
+    assert report["stages"]["mql"] > 0 and report["stages"]["sal"] > 0 and report["stages"]["sql"] > 0
