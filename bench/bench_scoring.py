@@ -242,9 +242,7 @@ def make_contacts(count: int, seed: int = 7) -> list[tuple[Contact, list[Activit
         }
         if rng.random() < 0.6:
             fields["phone"] = "+1 555 0100"
-        contact = Contact(
-            id=contact_id, updated_at=NOW, fields={key: value for key, value in fields.items() if value}
-        )
+        contact = Contact(id=contact_id, updated_at=NOW, fields={key: value for key, value in fields.items() if value})
         activities = [
             Activity(
                 id=f"{contact_id}-{index}",
@@ -290,9 +288,7 @@ def _cpu_name() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one full pass")

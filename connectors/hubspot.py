@@ -33,9 +33,18 @@ from .base import (
     WriteResult,
 )
 from .hubspot_client import HubSpotCalls, HubSpotRequestError, Json
-from .hubspot_convert import RecordError, epoch_ms, format_time, parse_time, to_contact, to_engagement, to_web_event
+from .hubspot_convert import (
+    RecordError,
+    epoch_ms,
+    format_time,
+    parse_time,
+    to_contact,
+    to_engagement,
+    to_web_event,
+)
 
 log = logging.getLogger(__name__)
+
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
@@ -140,7 +149,10 @@ class HubSpotConnector:
     def _pull_full(self, position: SweepPosition) -> Iterator[ContactPage]:
         after = position.after
         while True:
-            kwargs: dict[str, Any] = {"limit": self.settings.list_page_limit, "properties": self.read_properties}
+            kwargs: dict[str, Any] = {
+                "limit": self.settings.list_page_limit,
+                "properties": self.read_properties,
+            }
             if after:
                 kwargs["after"] = after
             _, body = self._calls.request("contacts.list", self._calls.contacts_basic.get_page, **kwargs)
@@ -338,9 +350,7 @@ class HubSpotConnector:
         for error in body.get("errors", []):
             context: Mapping[str, Any] = error.get("context") or {}
             ids = list(context.get("ids") or context.get("id") or [])
-            details = "; ".join(
-                f"{d.get('message')}" for d in error.get("errors") or [] if d.get("message")
-            )
+            details = "; ".join(f"{d.get('message')}" for d in error.get("errors") or [] if d.get("message"))
             reason = f"{error.get('category', 'ERROR')}: {error.get('message', 'no message')}"
             if details and details not in reason:
                 reason += f" ({details})"

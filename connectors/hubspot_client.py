@@ -23,7 +23,6 @@ from leadstage.connectors.resilience import (
     Clock,
     RateLimiter,
     RetryPolicy,
-    Sleeper,
     Timeouts,
     TransientError,
     parse_retry_after,

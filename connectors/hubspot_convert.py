@@ -133,7 +133,9 @@ def to_engagement(object_type: str, obj: Mapping[str, Any], contact_id: str) -> 
     properties = obj.get("properties") or {}
     when_raw = properties.get("hs_meeting_start_time") if object_type == "meetings" else None
     when = _required_time(
-        f"{object_type}:{object_id}", when_raw or properties.get("hs_timestamp") or obj.get("createdAt"), "hs_timestamp"
+        f"{object_type}:{object_id}",
+        when_raw or properties.get("hs_timestamp") or obj.get("createdAt"),
+        "hs_timestamp",
     )
     attributes = {
         attribute: str(properties[name])[:MAX_FIELD_CHARS]

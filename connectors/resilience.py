@@ -38,6 +38,7 @@ class TimeSource(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
+
 RETRYABLE_STATUSES = frozenset({423, 429, 500, 502, 503, 504})
 LOCKED_MIN_WAIT_S = 2.0  # HubSpot: wait at least 2 s after a 423
 
@@ -87,7 +88,9 @@ class _WaitRetryAfterOrJitter(tenacity.wait.wait_base):
     def __init__(self, settings: RetrySettings) -> None:
         self._settings = settings
         self._fallback = tenacity.wait_exponential_jitter(
-            multiplier=settings.backoff_initial_s, max=settings.backoff_max_s, jitter=settings.backoff_initial_s
+            multiplier=settings.backoff_initial_s,
+            max=settings.backoff_max_s,
+            jitter=settings.backoff_initial_s,
         )
 
     def __call__(self, retry_state: RetryCallState) -> float:
@@ -99,6 +102,19 @@ class _WaitRetryAfterOrJitter(tenacity.wait.wait_base):
             if error.status == 423:
                 return max(LOCKED_MIN_WAIT_S, self._fallback(retry_state))
         return float(self._fallback(retry_state))
+
+
+class _BudgetSpent(tenacity.stop.stop_base):
+    """Stop before a wait that would end past the time budget, measured on the injected clock (tenacity's own
+    stop_before_delay reads the real one)."""
+
+    def __init__(self, clock: Clock, budget_s: float) -> None:
+        self._clock = clock
+        self._budget_s = budget_s
+        self._started = clock()
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self._clock() - self._started + retry_state.upcoming_sleep >= self._budget_s
 
 
 class RetryPolicy:
@@ -118,17 +134,11 @@ class RetryPolicy:
 
     def call(self, fn: Callable[[], T], what: str) -> T:
         """Run ``fn`` until it succeeds, fails for good, or the attempts or time budget run out."""
-        started = self._clock()
-
-        def budget_spent(state: RetryCallState) -> bool:
-            # Never start a wait that would end past the budget. Measured on the injected clock (tenacity's
-            # own stop_before_delay reads the real one).
-            return self._clock() - started + state.upcoming_sleep >= self.settings.max_total_s
-
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(TransientError),
             wait=_WaitRetryAfterOrJitter(self.settings),
-            stop=tenacity.stop_after_attempt(self.settings.attempts) | budget_spent,
+            stop=tenacity.stop_after_attempt(self.settings.attempts)
+            | _BudgetSpent(self._clock, self.settings.max_total_s),
             sleep=self._sleep,
             before_sleep=lambda state: self._before_sleep(state, what),
             reraise=True,

@@ -92,8 +92,7 @@ class Cutoffs:
     def __post_init__(self) -> None:
         if not len(CRITERIA) >= self.a >= self.b >= self.c >= 1:
             raise ValueError(
-                f"cutoffs must descend within 1..{len(CRITERIA)}: "
-                f"A ({self.a}) >= B ({self.b}) >= C ({self.c})"
+                f"cutoffs must descend within 1..{len(CRITERIA)}: A ({self.a}) >= B ({self.b}) >= C ({self.c})"
             )
 
     def grade_for(self, held: int) -> Grade:
@@ -120,9 +119,7 @@ class BantModel:
     # kind -> positions of the activity rules of that kind, and each criterion's rules with those positions
     # (-1 for a field rule).
     activity_rules: tuple[ActivityRule, ...] = dataclasses.field(init=False, repr=False, compare=False)
-    activity_rules_by_kind: Mapping[str, tuple[int, ...]] = dataclasses.field(
-        init=False, repr=False, compare=False
-    )
+    activity_rules_by_kind: Mapping[str, tuple[int, ...]] = dataclasses.field(init=False, repr=False, compare=False)
     plan: tuple[tuple[str, tuple[tuple[BantRule, int], ...]], ...] = dataclasses.field(
         init=False, repr=False, compare=False
     )

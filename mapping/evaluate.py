@@ -62,7 +62,10 @@ def score_reason(result: ScoreResult) -> str:
     """
     fit = ", ".join(f"{rule.rule} {rule.points:+g}" for rule in result.fit_rules)
     engagement = ", ".join(f"{rule.rule} x{rule.activities}" for rule in result.engagement_rules)
-    parts = [f"fit: {fit}" if fit else "fit: none", f"engagement: {engagement}" if engagement else "engagement: none"]
+    parts = [
+        f"fit: {fit}" if fit else "fit: none",
+        f"engagement: {engagement}" if engagement else "engagement: none",
+    ]
     text = "; ".join(parts)
     if len(text) > SCORE_REASON_MAX_CHARS:
         text = text[: SCORE_REASON_MAX_CHARS - 3] + "..."

@@ -166,9 +166,7 @@ def capped(total: float, cap: float | None) -> float:
     return max(-cap, min(total, cap))
 
 
-def score(
-    contact: Contact, activities: Iterable[Activity], model: ScoringModel, now: datetime
-) -> ScoreResult:
+def score(contact: Contact, activities: Iterable[Activity], model: ScoringModel, now: datetime) -> ScoreResult:
     """Score a contact from its fields and its activities as of ``now``."""
     return score_matches(contact, engagement_matches(activities, model, now), model)
 
@@ -177,9 +175,7 @@ def score(
 EngagementMatches: TypeAlias = dict[int, list[float]]
 
 
-def engagement_matches(
-    activities: Iterable[Activity], model: ScoringModel, now: datetime
-) -> EngagementMatches:
+def engagement_matches(activities: Iterable[Activity], model: ScoringModel, now: datetime) -> EngagementMatches:
     """Which activities each engagement rule matches, as their ages by rule position (any age)."""
     by_kind = model.rules_by_kind
     matches: EngagementMatches = {}

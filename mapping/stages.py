@@ -174,13 +174,21 @@ def decide(
         if crm_changed and observation.stage != previous.stage:
             assert observation.stage is not None
             moved = Transition(
-                contact.id, previous.stage, observation.stage, crm_at, f"CRM: {observation.reason}", TransitionSource.CRM
+                contact.id,
+                previous.stage,
+                observation.stage,
+                crm_at,
+                f"CRM: {observation.reason}",
+                TransitionSource.CRM,
             )
             state = _enter(previous, moved)
             transitions.append(moved)
             reason = moved.reason
         state = StageState(
-            stage=state.stage, entered=state.entered, recycled_at=state.recycled_at, observed=observation.stage
+            stage=state.stage,
+            entered=state.entered,
+            recycled_at=state.recycled_at,
+            observed=observation.stage,
         )
 
     promotion = _computed_promotion(contact.id, state, score, grade, last_activity_at, rules, now)

@@ -17,9 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contacts", type=int, default=DEFAULT_SEED_CONTACTS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", help="load this data file instead of seeding")
-    parser.add_argument(
-        "--real-limits", action="store_true", help="190/10 s and 5 searches/s like a Pro portal"
-    )
+    parser.add_argument("--real-limits", action="store_true", help="190/10 s and 5 searches/s like a Pro portal")
     args = parser.parse_args(argv)
     config = SandboxConfig(
         tokens=tuple(args.token or ["test-token"]),

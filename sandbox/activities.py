@@ -122,9 +122,7 @@ class TimelineStore:
                 continue
             props = tl.engagement_properties(kind, ts, variant, self.now_ms)
             stamp, eid = iso_ms(ts), base + index
-            props.update(
-                hs_timestamp=stamp, hs_createdate=stamp, hs_lastmodifieddate=stamp, hs_object_id=str(eid)
-            )
+            props.update(hs_timestamp=stamp, hs_createdate=stamp, hs_lastmodifieddate=stamp, hs_object_id=str(eid))
             timeline.engagements.append(Engagement(eid, object_type, contact_id, props, ts))
         timeline.events.sort(key=lambda e: (e.occurred_ms, e.id))
         return timeline
@@ -156,9 +154,7 @@ class TimelineStore:
         return None
 
     # ----- additions ------------
-    def add_engagement(
-        self, object_type: str, contact_id: str, properties: dict[str, str], ts_ms: int
-    ) -> Engagement:
+    def add_engagement(self, object_type: str, contact_id: str, properties: dict[str, str], ts_ms: int) -> Engagement:
         """Store a new engagement; the caller sets the dates in `properties`."""
         eid = self._next_added_id
         self._next_added_id += 1
@@ -212,9 +208,7 @@ class TimelineStore:
         hi = len(index) if before_ms is None else bisect.bisect_left(index, before_ms << _PACK_LOW_BITS)
         positions = range(hi - 1, lo - 1, -1) if descending else range(lo, hi)
         code = EVENT_TYPES.index(event_type) if event_type in EVENT_TYPES else None
-        seeded = (
-            self._unpack(index[i]) for i in positions if event_type is None or (index[i] & _TYPE_MASK) == code
-        )
+        seeded = (self._unpack(index[i]) for i in positions if event_type is None or (index[i] & _TYPE_MASK) == code)
         added = sorted(
             (
                 e
@@ -239,9 +233,7 @@ class TimelineStore:
                     if kind in tl.ENGAGEMENT_TYPE:
                         continue
                     for part, (event_type, occurred) in enumerate(tl.web_event_times(kind, ts, variant)):
-                        key = (
-                            ((occurred << _CONTACT_BITS | contact_int) << _INDEX_BITS | index) << _PART_BITS
-                        ) | part
+                        key = (((occurred << _CONTACT_BITS | contact_int) << _INDEX_BITS | index) << _PART_BITS) | part
                         packed.append(key << _TYPE_BITS | EVENT_TYPES.index(event_type))
             packed.sort()
             self._event_index = packed

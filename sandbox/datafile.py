@@ -120,16 +120,12 @@ def load_document(portal: HubSpotPortal, document: dict[str, Any]) -> None:
         contacts = sorted(document.get("contacts", []), key=lambda c: int(c["id"]))
         for contact in contacts:
             cid = str(contact["id"])
-            portal.contacts[cid] = {
-                k: str(v) for k, v in contact["properties"].items() if v not in (None, "")
-            }
+            portal.contacts[cid] = {k: str(v) for k, v in contact["properties"].items() if v not in (None, "")}
             if contact.get("archived"):
                 portal.archived.add(cid)
         portal.merged_into = {str(k): str(v) for k, v in document.get("merged", {}).items()}
         highest = max([int(c["id"]) for c in contacts] + [int(m) for m in portal.merged_into], default=0)
-        portal.next_contact_id = max(
-            int(document.get("nextContactId", 0)), highest + 1, portal.next_contact_id
-        )
+        portal.next_contact_id = max(int(document.get("nextContactId", 0)), highest + 1, portal.next_contact_id)
         _load_activities(portal, document)
 
 
@@ -148,9 +144,7 @@ def _load_activities(portal: HubSpotPortal, document: dict[str, Any]) -> None:
         if occurred is None:
             raise ValueError(f"event {raw.get('id')!r} has an invalid occurredAt {raw['occurredAt']!r}")
         props = {k: str(v) for k, v in raw.get("properties", {}).items()}
-        portal.timelines.add_event(
-            WebEvent(str(raw["id"]), raw["eventType"], occurred, str(raw["objectId"]), props)
-        )
+        portal.timelines.add_event(WebEvent(str(raw["id"]), raw["eventType"], occurred, str(raw["objectId"]), props))
 
 
 def dump(portal: HubSpotPortal, path: str | Path) -> None:

@@ -60,9 +60,7 @@ OBJECT_TYPE_ALIASES = {
     "0-27": "tasks",
 }
 CONTACT_ALIASES = ("contacts", "contact", "0-1")
-NOT_FOUND_MESSAGE = (
-    "Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
-)
+NOT_FOUND_MESSAGE = "Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
 SORT_DESCENDING = ("DESCENDING", "-occurredAt", "-OCCURREDAT")
 
 
@@ -95,9 +93,7 @@ def _decode_cursor(token: str) -> tuple[int, str]:
         ms, _, event_id = raw.partition("|")
         return int(ms), event_id
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(
-            400, f"Invalid 'after' token {token!r}: use paging.next.after from the previous page"
-        ) from exc
+        raise ApiError(400, f"Invalid 'after' token {token!r}: use paging.next.after from the previous page") from exc
 
 
 class ActivityRoutes:
@@ -202,9 +198,7 @@ class ActivityRoutes:
             payload: dict[str, Any] = {"status": "COMPLETE", "results": results}
             if missing:
                 message = NOT_FOUND_MESSAGE.format(label=object_type[:-1].upper())
-                payload.update(
-                    numErrors=1, errors=[batch_error(CATEGORY_NOT_FOUND, message, {"ids": missing})]
-                )
+                payload.update(numErrors=1, errors=[batch_error(CATEGORY_NOT_FOUND, message, {"ids": missing})])
             payload.update(startedAt=started, completedAt=iso_ms(self.portal.now_ms()))
         return Response.json(207 if missing else 200, payload)
 
@@ -212,9 +206,7 @@ class ActivityRoutes:
     def associations(self, request: Request) -> Response:
         """POST /crm/v4/associations/contacts/{toObjectType}/batch/read, paged per input."""
         if request.params["fromObjectType"].lower() not in CONTACT_ALIASES:
-            raise ApiError(
-                400, f"Unsupported fromObjectType {request.params['fromObjectType']!r} in this sandbox"
-            )
+            raise ApiError(400, f"Unsupported fromObjectType {request.params['fromObjectType']!r} in this sandbox")
         raw_type = request.params["toObjectType"].lower()
         to_type = OBJECT_TYPE_ALIASES.get(raw_type, raw_type)
         if to_type not in ENGAGEMENT_TYPES:
@@ -305,9 +297,7 @@ class ActivityRoutes:
         payload: dict[str, Any] = {"results": results}
         if more:
             next_token = _encode_cursor(page[-1])
-            payload["paging"] = {
-                "next": {"after": next_token, "link": f"/events/v3/events?after={next_token}"}
-            }
+            payload["paging"] = {"next": {"after": next_token, "link": f"/events/v3/events?after={next_token}"}}
         return Response.json(200, payload)
 
     def _event_stream(

@@ -151,9 +151,7 @@ class HubSpotPortal:
     def activities_of(self, contact_id: str) -> list[dict[str, Any]]:
         """The contact's engagements (emails, calls, ...), oldest first: {"id", "type", "properties"}."""
         with self.lock:
-            items = [
-                e for source in self.sources_of(contact_id) for e in self.timelines.engagements_of(source)
-            ]
+            items = [e for source in self.sources_of(contact_id) for e in self.timelines.engagements_of(source)]
             items.sort(key=lambda e: (e.timestamp_ms, e.id))
             return [{"id": str(e.id), "type": e.object_type, "properties": dict(e.properties)} for e in items]
 
@@ -319,8 +317,7 @@ class HubSpotPortal:
     def _roll_up_engagement(self, props: dict[str, str], item: Engagement, ts: int) -> None:
         p = item.properties
         contacted = (
-            item.object_type == "emails"
-            and p.get("hs_email_direction", "EMAIL") in CONTACTED_EMAIL_DIRECTIONS
+            item.object_type == "emails" and p.get("hs_email_direction", "EMAIL") in CONTACTED_EMAIL_DIRECTIONS
         ) or item.object_type in ("calls", "meetings")
         engaged = (
             (item.object_type == "emails" and p.get("hs_email_direction") == "INCOMING_EMAIL")
@@ -334,9 +331,7 @@ class HubSpotPortal:
             _latest(props, "hs_last_sales_activity_timestamp", ts)
         _latest(props, "notes_last_updated", ts)
 
-    def add_web_event(
-        self, contact_id: str, event_type: str, occurred_at: datetime, properties: dict[str, Any]
-    ) -> str:
+    def add_web_event(self, contact_id: str, event_type: str, occurred_at: datetime, properties: dict[str, Any]) -> str:
         """Record a web event for a contact; updates its analytics rollups and lastmodifieddate."""
         if event_type not in EVENT_TYPES and not event_type.startswith(("e_", "pe", "ae")):
             raise ValueError(f"unknown event type {event_type!r}")
@@ -351,9 +346,7 @@ class HubSpotPortal:
             props["lastmodifieddate"] = iso_ms(self.now_ms())
             return event_id
 
-    def _roll_up_event(
-        self, props: dict[str, str], event_type: str, occurred: int, values: dict[str, str]
-    ) -> None:
+    def _roll_up_event(self, props: dict[str, str], event_type: str, occurred: int, values: dict[str, str]) -> None:
         if event_type == "e_visited_page":
             last = parse_instant(props.get("hs_analytics_last_visit_timestamp", ""))
             _bump(props, "hs_analytics_num_page_views")

@@ -110,14 +110,12 @@ def lifecycle_date_property(stage: str) -> str:
 
 def make_options(
     values: list[str] | tuple[str, ...], labels: list[str] | tuple[str, ...] | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """API option dicts for enumeration values (label defaults to the value made readable)."""
     out = []
     for index, value in enumerate(values):
         label = labels[index] if labels else value.replace("_", " ").capitalize()
-        out.append(
-            {"label": label, "value": value, "displayOrder": index, "hidden": False, "description": ""}
-        )
+        out.append({"label": label, "value": value, "displayOrder": index, "hidden": False, "description": ""})
     return out
 
 
@@ -255,9 +253,7 @@ def _standard_specs() -> list[dict[str, Any]]:
         _p("num_associated_deals", "Number of Associated Deals", num, "number", s, read_only=True),
     ]
     for stage, label in zip(LIFECYCLE_STAGES, LIFECYCLE_LABELS, strict=True):
-        specs.append(
-            _p(lifecycle_date_property(stage), f"Became a {label} Date", dt, "date", c, read_only=True)
-        )
+        specs.append(_p(lifecycle_date_property(stage), f"Became a {label} Date", dt, "date", c, read_only=True))
     return specs
 
 
@@ -279,16 +275,12 @@ def stringify(raw: Any) -> str:
     return str(raw)
 
 
-def normalise_value(
-    definition: PropertyDefinition | None, name: str, raw: Any
-) -> tuple[str, ValueError_ | None]:
+def normalise_value(definition: PropertyDefinition | None, name: str, raw: Any) -> tuple[str, ValueError_ | None]:
     """Validate one written value: (normalised string, None) or ("", the error). "" always clears."""
     if definition is None:
         return "", ValueError_(name, CODE_DOESNT_EXIST, f'Property "{name}" does not exist')
     if definition.read_only:
-        return "", ValueError_(
-            name, CODE_READ_ONLY, f'"{name}" is a read only property; its value cannot be set.'
-        )
+        return "", ValueError_(name, CODE_READ_ONLY, f'"{name}" is a read only property; its value cannot be set.')
     text = stringify(raw)
     if text == "":
         return "", None

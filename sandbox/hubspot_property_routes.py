@@ -134,9 +134,7 @@ class PropertyRoutes:
         with self.portal.lock:
             definition = self.portal.definitions.get(request.params["name"])
             if definition is None:
-                raise ApiError(
-                    404, f"Unable to find property with name {request.params['name']!r}", CATEGORY_NOT_FOUND
-                )
+                raise ApiError(404, f"Unable to find property with name {request.params['name']!r}", CATEGORY_NOT_FOUND)
             if "groupName" in body and body["groupName"] not in self.portal.groups:
                 raise ApiError(400, f"Property group {body['groupName']!r} does not exist")
             if "options" in body:

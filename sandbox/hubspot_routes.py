@@ -37,9 +37,7 @@ from leadstage.sandbox.timeutil import iso_ms
 CONTACTS = "/crm/v3/objects/contacts"
 PROPERTIES = "/crm/v3/properties/contacts"
 PORTAL_ID = 4_200_042
-NOT_FOUND_MESSAGE = (
-    "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid."
-)
+NOT_FOUND_MESSAGE = "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid."
 FAULT_207_MESSAGE = "Contact {id} was being modified by another process; retry the update."
 
 
@@ -54,9 +52,7 @@ def check_inputs(body: dict[str, Any], maximum: int) -> list[dict[str, Any]]:
     if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
         raise ApiError(400, "Invalid input JSON: 'inputs' must be a list of objects")
     if len(inputs) > maximum:
-        raise ApiError(
-            400, f"Batch input size limit exceeded: {len(inputs)} inputs, the maximum is {maximum}"
-        )
+        raise ApiError(400, f"Batch input size limit exceeded: {len(inputs)} inputs, the maximum is {maximum}")
     return inputs
 
 
@@ -92,18 +88,14 @@ class ContactRoutes:
         limit = check_limit(request, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX)
         after = request.query_one("after") or ""
         if after and not after.isdigit():
-            raise ApiError(
-                400, f"Invalid 'after' value {after!r}: use paging.next.after from the previous page"
-            )
+            raise ApiError(400, f"Invalid 'after' value {after!r}: use paging.next.after from the previous page")
         archived = (request.query_one("archived") or "false").lower() == "true"
         properties = request.query_list("properties") or list(DEFAULT_CONTACT_PROPERTIES)
         with self.portal.lock:
             ids = [cid for cid in self.portal.contacts if (cid in self.portal.archived) == archived]
             start = bisect.bisect_left(ids, int(after), key=int) if after else 0
             page = ids[start : start + limit]
-            payload: dict[str, Any] = {
-                "results": [self.portal.contact_object(cid, properties) for cid in page]
-            }
+            payload: dict[str, Any] = {"results": [self.portal.contact_object(cid, properties) for cid in page]}
             if start + limit < len(ids):
                 payload["paging"] = paging_next(ids[start + limit], CONTACTS)
         return Response.json(200, payload)
@@ -159,9 +151,7 @@ class ContactRoutes:
                     missing.append(raw)
                 elif cid not in seen:
                     seen.add(cid)
-                    results.append(
-                        self._with_history(self.portal.contact_object(cid, properties), with_history)
-                    )
+                    results.append(self._with_history(self.portal.contact_object(cid, properties), with_history))
             payload: dict[str, Any] = {"status": "COMPLETE", "results": results}
             if missing:
                 payload["numErrors"] = 1
@@ -197,9 +187,7 @@ class ContactRoutes:
         ids = [str(item.get("id", "")) for item in inputs]
         duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=lambda i: (len(i), i))
         if duplicates:
-            raise ApiError(
-                400, f"Duplicate IDs found in batch input: [{', '.join(duplicates)}]. IDs must be unique"
-            )
+            raise ApiError(400, f"Duplicate IDs found in batch input: [{', '.join(duplicates)}]. IDs must be unique")
         fault_at = int(request.fail_one_input * len(inputs)) if request.fail_one_input is not None else None
         with self.portal.lock:
             started_ms = self.portal.now_ms()
@@ -223,7 +211,7 @@ class ContactRoutes:
             payload.update(startedAt=iso_ms(started_ms), completedAt=self._now_iso())
         return Response.json(207 if errors else 200, payload)
 
-    def _check_input(self, raw: str, item: dict[str, Any], fault: bool) -> tuple[dict | None, dict[str, str]]:
+    def _check_input(self, raw: str, item: dict[str, Any], fault: bool) -> tuple[dict[str, Any] | None, dict[str, str]]:
         cid = self.portal.resolve(raw)
         if cid not in self.portal.contacts or cid in self.portal.archived:
             message = f"Object not found. objectId {raw} does not exist or was deleted."
@@ -261,7 +249,5 @@ class ContactRoutes:
             for p in problems
         ]
         message = "Property values were not valid: " + json.dumps(detail, separators=(",", ":"))
-        errors = [
-            {"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}} for p in problems
-        ]
+        errors = [{"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}} for p in problems]
         return batch_error(CATEGORY_VALIDATION, message, {"ids": [raw]}, errors=errors)

@@ -104,9 +104,7 @@ def _tokens(value: str) -> list[str]:
 def _contains_token(value: str, wanted: str) -> bool:
     wanted = wanted.lower()
     if "*" in wanted:
-        return fnmatch.fnmatchcase(value.lower(), wanted) or any(
-            fnmatch.fnmatchcase(t, wanted) for t in _tokens(value)
-        )
+        return fnmatch.fnmatchcase(value.lower(), wanted) or any(fnmatch.fnmatchcase(t, wanted) for t in _tokens(value))
     return wanted in _tokens(value) or value.lower() == wanted
 
 
@@ -164,9 +162,7 @@ def _guarded(definition: PropertyDefinition, test: Callable[[Any], bool]) -> Pre
     return predicate
 
 
-def parse_search(
-    body_text: str, definitions: dict[str, PropertyDefinition], search_cap: int
-) -> SearchRequest:
+def parse_search(body_text: str, definitions: dict[str, PropertyDefinition], search_cap: int) -> SearchRequest:
     """Validate a raw search body against HubSpot's limits; a 400 ApiError on any violation."""
     if len(body_text) > SEARCH_BODY_MAX_CHARS:
         raise _bad(
@@ -223,9 +219,7 @@ def _parse_groups(raw_groups: Any, definitions: dict[str, PropertyDefinition]) -
         if not isinstance(filters, list):
             raise _bad("each filter group needs a 'filters' list")
         if len(filters) > SEARCH_MAX_FILTERS_PER_GROUP:
-            raise _bad(
-                f"Too many filters in one group: {len(filters)} (at most {SEARCH_MAX_FILTERS_PER_GROUP})"
-            )
+            raise _bad(f"Too many filters in one group: {len(filters)} (at most {SEARCH_MAX_FILTERS_PER_GROUP})")
         predicates = []
         for spec in filters:
             name = spec.get("propertyName") if isinstance(spec, dict) else None

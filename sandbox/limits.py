@@ -34,9 +34,7 @@ _MESSAGES = {
 }
 
 
-def rate_limit_response(
-    policy: str, retry_after_s: int | None, headers: dict[str, str] | None = None
-) -> Response:
+def rate_limit_response(policy: str, retry_after_s: int | None, headers: dict[str, str] | None = None) -> Response:
     """The 429 answer for a policy, with Retry-After when `retry_after_s` is given."""
     payload = {
         "status": "error",

@@ -52,7 +52,7 @@ _STAGES = Weighted(data.STAGE_WEIGHTS)
 _SOURCES = Weighted(data.ANALYTICS_SOURCE_WEIGHTS)
 _INDUSTRIES = Weighted(data.INDUSTRIES)
 _BANDS = Weighted(data.EMPLOYEE_BAND_WEIGHTS)
-_COUNTRIES = Weighted([(index, c[1]) for index, c in enumerate(data.COUNTRIES)])
+_COUNTRIES = Weighted([(index, float(c[1])) for index, c in enumerate(data.COUNTRIES)])
 _SENIORITY = Weighted(data.SENIORITIES)
 _LEAD_STATUS = {stage: Weighted(pairs) for stage, pairs in data.LEAD_STATUS_BY_STAGE.items()}
 
@@ -81,11 +81,7 @@ def companies(seed: int, count: int) -> list[Company]:
     while len(out) < count:
         stem = rng.choice(data.COMPANY_STEMS)
         base = rng.choice(data.COMPANY_PREFIXES) + stem
-        name = (
-            base.capitalize()
-            if rng.random() < 0.5
-            else f"{rng.choice(data.COMPANY_PREFIXES)} {stem.capitalize()}"
-        )
+        name = base.capitalize() if rng.random() < 0.5 else f"{rng.choice(data.COMPANY_PREFIXES)} {stem.capitalize()}"
         if name in used:
             name = f"{name} {rng.choice(data.COMPANY_PREFIXES)}"
             if name in used:

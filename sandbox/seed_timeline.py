@@ -137,7 +137,7 @@ def _lcg(x: int) -> int:
     return (x * 1103515245 + 12345) & 0x7FFFFFFF
 
 
-def _pick(seq: tuple, variant: int, shift: int) -> object:
+def _pick(seq: tuple[object, ...], variant: int, shift: int) -> object:
     return seq[(variant >> shift) % len(seq)]
 
 
@@ -300,15 +300,7 @@ def engagement_properties(kind: int, ts: int, variant: int, now_ms: int) -> dict
     if kind == MEETING:
         minutes = (30, 45, 60)[(variant >> 3) % 3]
         band = (variant >> 6) % 20
-        outcome = (
-            "COMPLETED"
-            if band < 15
-            else "NO_SHOW"
-            if band < 17
-            else "RESCHEDULED"
-            if band < 19
-            else "CANCELED"
-        )
+        outcome = "COMPLETED" if band < 15 else "NO_SHOW" if band < 17 else "RESCHEDULED" if band < 19 else "CANCELED"
         return {
             "hs_meeting_title": str(_pick(data.MEETING_TITLES, variant, 11)),
             "hs_meeting_start_time": iso_ms(ts),

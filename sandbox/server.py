@@ -188,9 +188,7 @@ class Pipeline:
     def _not_found(self, request: Request) -> Response:
         if self._router.path_known(request.path):
             return ApiError(405, f"Method {request.method} is not allowed for {request.path}").to_response()
-        return ApiError(
-            404, f"Resource not found: {request.method} {request.path}", "OBJECT_NOT_FOUND"
-        ).to_response()
+        return ApiError(404, f"Resource not found: {request.method} {request.path}", "OBJECT_NOT_FOUND").to_response()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -36,7 +36,8 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 ConfigOpt = Annotated[
-    str | None, typer.Option("--config", "-c", help="Config file (default: $LEADSTAGE_CONFIG or ./leadstage.toml).")
+    str | None,
+    typer.Option("--config", "-c", help="Config file (default: $LEADSTAGE_CONFIG or ./leadstage.toml)."),
 ]
 PortalOpt = Annotated[str | None, typer.Option("--portal", "-p", help="Portal name (default: the only one).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
@@ -174,9 +175,7 @@ def summary_dict(summary: RunSummary) -> dict[str, Any]:
         "kind": summary.kind,
         "status": summary.status,
         **summary.counts.as_dict(),
-        "duration_s": round((summary.ended_at - summary.started_at).total_seconds(), 3)
-        if summary.ended_at
-        else None,
+        "duration_s": round((summary.ended_at - summary.started_at).total_seconds(), 3) if summary.ended_at else None,
         "error": summary.error,
     }
     if summary.kind == "dry-run":

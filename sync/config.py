@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
 from leadstage.connectors.hubspot_settings import DEFAULT_BASE_URL, DEFAULT_FIELD_MAP, DEFAULT_WEB_EVENTS
 from leadstage.mapping.evaluate import QualificationModel
 from leadstage.mapping.model import ActivityKind
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .config_scoring import (
     BantSection,
@@ -30,8 +31,18 @@ from .logsetup import register_secret
 DEFAULT_CONFIG_NAME = "leadstage.toml"
 CONFIG_ENV = "LEADSTAGE_CONFIG"
 SECRET_KEYS = frozenset(
-    {"token", "access_token", "api_key", "apikey", "password", "secret", "client_secret", "security_token",
-     "private_key", "session_id"}
+    {
+        "token",
+        "access_token",
+        "api_key",
+        "apikey",
+        "password",
+        "secret",
+        "client_secret",
+        "security_token",
+        "private_key",
+        "session_id",
+    }
 )
 
 
@@ -155,7 +166,7 @@ class RootSection(_Section):
     @classmethod
     def _at_least_one(cls, portals: dict[str, PortalSection]) -> dict[str, PortalSection]:
         if not portals:
-            raise ValueError("configure at least one portal, e.g. [portals.main] with crm = \"hubspot\"")
+            raise ValueError('configure at least one portal, e.g. [portals.main] with crm = "hubspot"')
         return portals
 
 
@@ -183,8 +194,9 @@ class Settings:
         """The named portal, or the only one when no name is given."""
         if name is None:
             if len(self.portals) != 1:
-                raise ConfigError([f"{self.path}: several portals configured; choose one with --portal "
-                                   f"({', '.join(self.portals)})"])
+                raise ConfigError(
+                    [f"{self.path}: several portals configured; choose one with --portal ({', '.join(self.portals)})"]
+                )
             return next(iter(self.portals.values()))
         if name not in self.portals:
             raise ConfigError([f"{self.path}:portals: no portal named {name!r} (have {', '.join(self.portals)})"])
@@ -254,8 +266,9 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 
 def _build(path: Path, root: RootSection) -> Settings:
     profiles: dict[str, ProfileSection] = {
-        "default": ProfileSection(stages=root.stages, scoring=root.scoring, bant=root.bant,
-                                  temperature=root.temperature),
+        "default": ProfileSection(
+            stages=root.stages, scoring=root.scoring, bant=root.bant, temperature=root.temperature
+        ),
         **root.profiles,
     }
     problems: list[str] = []
@@ -263,8 +276,9 @@ def _build(path: Path, root: RootSection) -> Settings:
     for name, section in root.portals.items():
         profile = profiles.get(section.profile)
         if profile is None:
-            problems.append(f"{path}:portals.{name}.profile: no profile named {section.profile!r} "
-                            f"(have {', '.join(profiles)})")
+            problems.append(
+                f"{path}:portals.{name}.profile: no profile named {section.profile!r} (have {', '.join(profiles)})"
+            )
             continue
         stages = profile.stages.for_crm(section.crm)
         model = QualificationModel(
@@ -291,7 +305,7 @@ def _state_url(path: Path, state: StateSection) -> str:
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
         # Relative SQLite paths live next to the config file, wherever the command runs from.
-        return prefix + str((path.parent / url[len(prefix):]).resolve())
+        return prefix + str((path.parent / url[len(prefix) :]).resolve())
     return url
 
 
@@ -328,5 +342,3 @@ def hubspot_field_map(section: PortalSection) -> dict[str, str]:
 
 def hubspot_web_events(section: PortalSection) -> dict[str, str]:
     return dict(section.web_events) if section.web_events is not None else dict(DEFAULT_WEB_EVENTS)
-
-

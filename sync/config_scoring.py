@@ -12,6 +12,8 @@ import math
 import re
 from typing import Annotated, Any, Self
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+
 from leadstage.mapping.bant import ActivityRule, BantModel, BantRule, Cutoffs, FieldRule
 from leadstage.mapping.conditions import (
     Absent,
@@ -33,7 +35,6 @@ from leadstage.mapping.scoring import (
     ScoringModel,
 )
 from leadstage.mapping.temperature import TemperatureModel, Window
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 KNOWN_KINDS: tuple[str, ...] = tuple(kind.value for kind in ActivityKind)
 OPERATOR_KEYS = "equals, one_of, regex, range/min/max, present, absent, contains"
@@ -302,8 +303,7 @@ class BantRuleSpec(_OperatorKeys):
             return self
         if self._operators_given():
             raise ValueError(
-                "condition keys on an activity rule go under where, e.g. where = { form = { contains = "
-                '"demo" } }'
+                'condition keys on an activity rule go under where, e.g. where = { form = { contains = "demo" } }'
             )
         if self.kind is not None and self.kinds is not None:
             raise ValueError('give either kind = "..." or kinds = ["...", ...], not both')

@@ -128,5 +128,8 @@ def build_promotion(crm_section: CrmStagesSection) -> PromotionRule | None:
     if not promote.enabled:
         return None
     return PromotionRule(
-        field=promote.field, value=promote.value, order=tuple(promote.order), allow_backward=promote.allow_backward
+        field=promote.field,
+        value=promote.value,
+        order=tuple(promote.order),
+        allow_backward=promote.allow_backward,
     )

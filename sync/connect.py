@@ -6,7 +6,7 @@ from leadstage.connectors.base import Connector
 from leadstage.connectors.hubspot import HubSpotConnector
 from leadstage.connectors.hubspot_client import HubSpotCalls
 from leadstage.connectors.hubspot_settings import HubSpotSettings
-from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, TimeSource, Timeouts
+from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts, TimeSource
 
 from .config import ConfigError, PortalSettings, Settings, hubspot_field_map, hubspot_web_events, read_secret
 
@@ -35,9 +35,7 @@ def build_connector(
     policy = RetryPolicy(retry_settings(settings), sleep=clock.sleep, clock=clock.monotonic)
     if portal.crm == "hubspot":
         limiter = RateLimiter(section.rate_limit, section.rate_interval_seconds, clock.monotonic, clock.sleep, share)
-        search_limiter = RateLimiter(
-            max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep
-        )
+        search_limiter = RateLimiter(max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep)
         hub = HubSpotSettings(
             base_url=section.base_url,
             rate_limit=section.rate_limit,

@@ -72,13 +72,17 @@ def _run_dict(summary: RunSummary) -> dict[str, Any]:
     }
 
 
-def run_demo(contacts: int = 2000, seed: int = 7, crm: str = "hubspot", console: Console | None = None
-             ) -> dict[str, Any]:
+def run_demo(
+    contacts: int = 2000, seed: int = 7, crm: str = "hubspot", console: Console | None = None
+) -> dict[str, Any]:
     """Run the demo and return its report (also printed to ``console`` when given)."""
     clock = SystemClock()
     token = "demo-" + secrets.token_hex(8)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="leadstage-demo-") as tmp, Sandbox(SandboxConfig(tokens=(token,))) as box:
+    with (
+        tempfile.TemporaryDirectory(prefix="leadstage-demo-") as tmp,
+        Sandbox(SandboxConfig(tokens=(token,))) as box,
+    ):
         if console:
             console.print(f"[bold]leadstage demo[/bold]: seeding a sandbox {crm} portal with {contacts:,} contacts...")
         box.seed(n_contacts=contacts, seed=seed, now=clock.now())
@@ -91,8 +95,9 @@ def run_demo(contacts: int = 2000, seed: int = 7, crm: str = "hubspot", console:
             store = StateStore(settings.state_url)
             setup = connector.setup()
             if console:
-                console.print(f"setup: created {len(setup.created)} properties in group 'leadstage' "
-                              f"on the sandbox at {url}")
+                console.print(
+                    f"setup: created {len(setup.created)} properties in group 'leadstage' on the sandbox at {url}"
+                )
             options = RunOptions(
                 overlap=timedelta(minutes=settings.sync.overlap_minutes),
                 first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
@@ -113,8 +118,10 @@ def run_demo(contacts: int = 2000, seed: int = 7, crm: str = "hubspot", console:
         "crm": crm,
         "contacts": contacts,
         "runs": runs,
-        "stages": {name: stages.get(name, 0) for name in
-                   ("raw", "mql", "sal", "sql", "opportunity", "customer", "recycled", "disqualified")},
+        "stages": {
+            name: stages.get(name, 0)
+            for name in ("raw", "mql", "sal", "sql", "opportunity", "customer", "recycled", "disqualified")
+        },
         "sandbox_requests": requests,
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -142,7 +149,8 @@ def _print_stages(console: Console, report: dict[str, Any]) -> None:
     console.print(table)
     second = report["runs"][1]
     verdict = "no echo loop" if second["updated"] == 0 else "UNEXPECTED: the second run wrote again"
+    per_hundred = 100 * report["runs"][0]["api_calls"] / max(1, report["contacts"])
     console.print(
         f"second run wrote {second['updated']} records ({verdict}); "
-        f"calls per 100 contacts on the first run: {100 * report['runs'][0]['api_calls'] / max(1, report['contacts']):.1f}"
+        f"first run: {per_hundred:.1f} API calls per 100 contacts"
     )

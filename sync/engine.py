@@ -27,7 +27,7 @@ from leadstage.connectors.base import (
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Transition
 from leadstage.mapping.stages import UnknownSignal
-from leadstage.mapping.values import changed_values, same_value, OUTPUT_KINDS
+from leadstage.mapping.values import OUTPUT_KINDS, changed_values, same_value
 
 from .failpoints import failpoint
 from .state import ContactRecord, DeadLetter, StateStore, StoredContact
@@ -266,8 +266,9 @@ class SyncRun:
             by_contact.setdefault(contact_id, []).extend(items)
         return by_contact
 
-    def _diff(self, contact: Contact, previous: StoredContact | None, evaluation: Evaluation
-              ) -> tuple[Update | None, ContactRecord]:
+    def _diff(
+        self, contact: Contact, previous: StoredContact | None, evaluation: Evaluation
+    ) -> tuple[Update | None, ContactRecord]:
         current = dict(contact.written)
         promotion = self.model.promotion
         if promotion is not None:
@@ -304,8 +305,10 @@ class SyncRun:
                 f.contact_id,
                 "write",
                 f.reason,
-                {"values": dict(by_id[f.contact_id].values) if f.contact_id in by_id else {},
-                 "clear_first": sorted(by_id[f.contact_id].clear_first) if f.contact_id in by_id else []},
+                {
+                    "values": dict(by_id[f.contact_id].values) if f.contact_id in by_id else {},
+                    "clear_first": sorted(by_id[f.contact_id].clear_first) if f.contact_id in by_id else [],
+                },
                 f.retryable,
             )
             for f in result.failures

@@ -13,7 +13,7 @@ ENV = "LEADSTAGE_FAILPOINTS"
 _hits: Counter[str] = Counter()
 
 
-class FailpointCrash(BaseException):  # noqa: N818 - a simulated crash, deliberately not an Exception
+class FailpointCrash(BaseException):
     """Raised by a ``raise`` failpoint: like a crash, it is not caught by the run's error handling."""
 
 

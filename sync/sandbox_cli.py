@@ -29,7 +29,7 @@ def serve(port: int, contacts: int, seed: int, data: Path | None, token_env: str
     console.print(f"bearer token: {shown}")
     console.print(
         "point a portal at it:\n"
-        f"  [portals.sandbox]\n  crm = \"hubspot\"\n  base_url = \"{url}\"\n  token_env = \"{token_env}\"\n"
+        f'  [portals.sandbox]\n  crm = "hubspot"\n  base_url = "{url}"\n  token_env = "{token_env}"\n'
         f"and export {token_env}=<the token above>. Ctrl-C stops the sandbox."
     )
     try:

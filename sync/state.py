@@ -127,7 +127,9 @@ class StateStore:
             result = conn.execute(
                 insert(t.runs).values(portal=portal, kind=kind, started_at=now, status="running", counts={})
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(
         self, run_id: int, status: str, counts: Mapping[str, Any], now: datetime, error: str | None = None
@@ -161,9 +163,7 @@ class StateStore:
             ).first()
         return position_from_json(row[0]) if row else None
 
-    def save_position(
-        self, conn: Connection, portal: str, stream: str, position: SweepPosition, now: datetime
-    ) -> None:
+    def save_position(self, conn: Connection, portal: str, stream: str, position: SweepPosition, now: datetime) -> None:
         _upsert(
             conn,
             t.positions,
@@ -199,8 +199,9 @@ class StateStore:
             yield [_stored(row._mapping) for row in rows]
             after = rows[-1].contact_id
 
-    def save_contacts(self, conn: Connection, portal: str, records: Iterable[ContactRecord], run_id: int,
-                      now: datetime) -> None:
+    def save_contacts(
+        self, conn: Connection, portal: str, records: Iterable[ContactRecord], run_id: int, now: datetime
+    ) -> None:
         rows = [
             {
                 "portal": portal,
@@ -257,8 +258,9 @@ class StateStore:
     def count_contacts(self, portal: str) -> int:
         with self.engine.connect() as conn:
             return int(
-                conn.execute(select(func.count()).select_from(t.contacts).where(t.contacts.c.portal == portal))
-                .scalar_one()
+                conn.execute(
+                    select(func.count()).select_from(t.contacts).where(t.contacts.c.portal == portal)
+                ).scalar_one()
             )
 
     def stage_counts(self, portal: str) -> dict[str, int]:
@@ -298,7 +300,12 @@ class StateStore:
         return dict(found)
 
     def replace_engagements(
-        self, conn: Connection, portal: str, contact_ids: Sequence[str], fetched: Sequence[Activity], run_id: int
+        self,
+        conn: Connection,
+        portal: str,
+        contact_ids: Sequence[str],
+        fetched: Sequence[Activity],
+        run_id: int,
     ) -> None:
         """The engagement activities of these contacts, as just fetched, replace the stored ones."""
         for chunk in _chunks(contact_ids, IN_CHUNK):
@@ -332,9 +339,15 @@ class StateStore:
     def contacts_with_new_activity(self, portal: str, run_id: int) -> list[str]:
         """Contacts that received stream activities in this run but were neither evaluated nor quarantined in it."""
         with self.engine.connect() as conn:
-            touched = select(t.activities.c.contact_id).where(
-                t.activities.c.portal == portal, t.activities.c.run_id == run_id, t.activities.c.source == "stream"
-            ).distinct()
+            touched = (
+                select(t.activities.c.contact_id)
+                .where(
+                    t.activities.c.portal == portal,
+                    t.activities.c.run_id == run_id,
+                    t.activities.c.source == "stream",
+                )
+                .distinct()
+            )
             done = select(t.contacts.c.contact_id).where(
                 t.contacts.c.portal == portal, t.contacts.c.last_run_id == run_id
             )
@@ -411,7 +424,7 @@ class StateStore:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def _stored(row: Mapping[str, Any]) -> StoredContact:
+def _stored(row: Mapping[Any, Any]) -> StoredContact:
     stage = StageState(
         stage=Stage(row["stage"]),
         entered=_entered_from_json(row["entered"] or {}),

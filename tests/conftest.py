@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import tomli_w
+
 from leadstage.connectors.base import Connector
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sync import failpoints
@@ -122,8 +123,13 @@ class Harness:
         return self.connector
 
 
-def make_harness(tmp_path: Path, box: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
-                 overrides: dict[str, Any] | None = None) -> Harness:
+def make_harness(
+    tmp_path: Path,
+    box: Sandbox,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    overrides: dict[str, Any] | None = None,
+) -> Harness:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_config(tmp_path / "leadstage.toml", config_data(tmp_path, box.url))

@@ -103,8 +103,9 @@ def test_an_all_or_nothing_400_is_split_until_the_bad_record_stands_alone(tmp_pa
 
 
 def test_a_backward_lifecycle_move_clears_first_in_a_separate_request(harness):
-    contact_id = next(cid for cid, c in harness.box.hubspot.contacts.items()
-                      if c.get("lifecyclestage") == "salesqualifiedlead")
+    contact_id = next(
+        cid for cid, c in harness.box.hubspot.contacts.items() if c.get("lifecyclestage") == "salesqualifiedlead"
+    )
 
     result = harness.connector.write(
         [Update(contact_id, {"lifecycle_stage": "marketingqualifiedlead"}, frozenset({"lifecycle_stage"}))]
@@ -116,8 +117,9 @@ def test_a_backward_lifecycle_move_clears_first_in_a_separate_request(harness):
 
 
 def test_a_backward_lifecycle_move_without_clearing_is_ignored_by_hubspot(harness):
-    contact_id = next(cid for cid, c in harness.box.hubspot.contacts.items()
-                      if c.get("lifecyclestage") == "salesqualifiedlead")
+    contact_id = next(
+        cid for cid, c in harness.box.hubspot.contacts.items() if c.get("lifecyclestage") == "salesqualifiedlead"
+    )
 
     harness.connector.write([Update(contact_id, {"lifecycle_stage": "marketingqualifiedlead"})])
 
@@ -137,8 +139,11 @@ def test_client_errors_are_not_retried(harness, status):
 
 
 def test_a_400_for_a_single_record_is_that_record_s_failure_not_a_retry(harness):
-    harness.box.inject("contacts.batch_update", status=400, body={"status": "error", "message": "bad input",
-                                                                  "category": "VALIDATION_ERROR"})
+    harness.box.inject(
+        "contacts.batch_update",
+        status=400,
+        body={"status": "error", "message": "bad input", "category": "VALIDATION_ERROR"},
+    )
 
     result = harness.connector.write([Update("101", {"score": "1"})])
 

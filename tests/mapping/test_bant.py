@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from leadstage.mapping.bant import ActivityRule, BantModel, CriterionResult, Cutoffs, FieldRule, grade
 from leadstage.mapping.conditions import Contains, Range, Regex
 from leadstage.mapping.model import Activity, Grade
-
 from tests.mapping.scoring_support import NOW, did, person
 
 BIG_REVENUE = FieldRule("annual_revenue", Range(min=5_000_000))
@@ -96,9 +96,7 @@ def test_grade_follows_how_many_criteria_hold(
     assert result.grade is expected
 
 
-@pytest.mark.parametrize(
-    ("held", "expected"), [(4, Grade.A), (3, Grade.A), (2, Grade.B), (1, Grade.C), (0, Grade.D)]
-)
+@pytest.mark.parametrize(("held", "expected"), [(4, Grade.A), (3, Grade.A), (2, Grade.B), (1, Grade.C), (0, Grade.D)])
 def test_cutoffs_come_from_the_config(held: int, expected: Grade) -> None:
     assert Cutoffs(a=3, b=2, c=1).grade_for(held) is expected
 

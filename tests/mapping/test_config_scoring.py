@@ -6,6 +6,8 @@ import tomllib
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
+
 from leadstage.mapping.bant import ActivityRule, Cutoffs, FieldRule
 from leadstage.mapping.conditions import Absent, Contains, Equals, OneOf, Present, Range, Regex
 from leadstage.mapping.scoring import EngagementRule, ScoringModel
@@ -18,7 +20,6 @@ from leadstage.sync.config_scoring import (
     build_scoring_model,
     build_temperature_model,
 )
-from pydantic import BaseModel, ValidationError
 
 EXAMPLE = r"""
 [scoring]
@@ -148,9 +149,7 @@ def test_absent_sections_are_valid_and_build_empty_models() -> None:
     bant = build_bant_model(BantSection.model_validate({}))
     temperature = build_temperature_model(TemperatureSection.model_validate({}))
 
-    assert scoring == ScoringModel(
-        fit_weight=0.5, engagement_weight=0.5, half_life_days=30, max_age_days=None
-    )
+    assert scoring == ScoringModel(fit_weight=0.5, engagement_weight=0.5, half_life_days=30, max_age_days=None)
     assert (bant.budget, bant.authority, bant.need, bant.timeline) == ((), (), (), ())
     assert bant.cutoffs == Cutoffs(4, 3, 2)
     assert temperature == TemperatureModel(hot=Window(7, 20), warm=Window(30, 5))
@@ -178,9 +177,7 @@ def test_each_operator_key_builds_its_condition(keys: dict[str, Any], condition:
 
 
 def test_kinds_lists_several_activity_kinds() -> None:
-    section = ScoringSection.model_validate(
-        {"engagement": [{**ENGAGEMENT, "kind": None} | {"kinds": ["call"]}]}
-    )
+    section = ScoringSection.model_validate({"engagement": [{**ENGAGEMENT, "kind": None} | {"kinds": ["call"]}]})
 
     assert build_scoring_model(section).engagement_rules[0].kinds == frozenset({"call"})
 
@@ -199,8 +196,7 @@ def test_kinds_lists_several_activity_kinds() -> None:
         pytest.param(
             {"fit": [FIT, {"name": "No operator", "field": "phone", "points": 5}]},
             ("fit", 1),
-            "give exactly one of equals, one_of, regex, range/min/max, present, absent, contains "
-            "(found: none)",
+            "give exactly one of equals, one_of, regex, range/min/max, present, absent, contains (found: none)",
             id="no operator",
         ),
         pytest.param(
@@ -227,27 +223,17 @@ def test_kinds_lists_several_activity_kinds() -> None:
             "range needs min, max or both",
             id="empty range",
         ),
-        pytest.param(
-            {"fit": [FIT | {"pionts": 5}]}, ("fit", 0, "pionts"), "Extra inputs", id="typo in a key"
-        ),
-        pytest.param(
-            {"fit": [FIT | {"points": float("inf")}]}, ("fit", 0, "points"), "finite", id="points inf"
-        ),
-        pytest.param(
-            {"fit": [FIT | {"points": float("nan")}]}, ("fit", 0, "points"), "finite", id="points nan"
-        ),
+        pytest.param({"fit": [FIT | {"pionts": 5}]}, ("fit", 0, "pionts"), "Extra inputs", id="typo in a key"),
+        pytest.param({"fit": [FIT | {"points": float("inf")}]}, ("fit", 0, "points"), "finite", id="points inf"),
+        pytest.param({"fit": [FIT | {"points": float("nan")}]}, ("fit", 0, "points"), "finite", id="points nan"),
         pytest.param(
             {"fit": [FIT, FIT]},
             ("fit",),
             "rule name 'Senior title' is used by fit[0] and fit[1]",
             id="same name",
         ),
-        pytest.param(
-            {"half_life_days": 0}, ("half_life_days",), "must be a number above 0", id="half-life 0"
-        ),
-        pytest.param(
-            {"max_age_days": -5}, ("max_age_days",), "must be a number above 0", id="max age negative"
-        ),
+        pytest.param({"half_life_days": 0}, ("half_life_days",), "must be a number above 0", id="half-life 0"),
+        pytest.param({"max_age_days": -5}, ("max_age_days",), "must be a number above 0", id="max age negative"),
         pytest.param({"fit_weight": -0.1}, ("fit_weight",), "must be 0 or more", id="negative weight"),
         pytest.param(
             {"fit_weight": 0, "engagement_weight": 0},
@@ -258,8 +244,7 @@ def test_kinds_lists_several_activity_kinds() -> None:
         pytest.param(
             {"engagement": [ENGAGEMENT | {"kind": "pageview"}]},
             ("engagement", 0, "kind"),
-            "unknown activity kind 'pageview'; did you mean 'page_view'? "
-            "known kinds: page_view, form_submission",
+            "unknown activity kind 'pageview'; did you mean 'page_view'? known kinds: page_view, form_submission",
             id="unknown kind",
         ),
         pytest.param(
@@ -274,9 +259,7 @@ def test_kinds_lists_several_activity_kinds() -> None:
             'give either kind = "..." or kinds = ["...", ...]',
             id="kind and kinds",
         ),
-        pytest.param(
-            {"engagement": [ENGAGEMENT | {"cap": 0}]}, ("engagement", 0, "cap"), "above 0", id="cap 0"
-        ),
+        pytest.param({"engagement": [ENGAGEMENT | {"cap": 0}]}, ("engagement", 0, "cap"), "above 0", id="cap 0"),
         pytest.param(
             {"engagement": [ENGAGEMENT | {"half_life_days": -1}]},
             ("engagement", 0, "half_life_days"),
@@ -387,9 +370,7 @@ def test_bant_mistakes_point_at_the_key_and_say_what_to_do(
         ({"cold": {"within_days": 90, "min_points": 1}}, ("cold",), "Extra inputs"),
     ],
 )
-def test_temperature_mistakes_point_at_the_key(
-    data: dict[str, Any], loc: tuple[str | int, ...], message: str
-) -> None:
+def test_temperature_mistakes_point_at_the_key(data: dict[str, Any], loc: tuple[str | int, ...], message: str) -> None:
     error_loc, error_message = only_error(TemperatureSection, data)
 
     assert error_loc == loc

@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import pytest
+
 from leadstage.mapping.conditions import Absent, Contains, Equals, OneOf, Present, Range, Regex
 from leadstage.mapping.model import Activity
 from leadstage.mapping.scoring import (
@@ -18,7 +19,6 @@ from leadstage.mapping.scoring import (
     decay_factor,
     score,
 )
-
 from tests.mapping.scoring_support import NOW, did, person
 
 SENIOR_TITLE = FitRule("Senior title", "job_title", Regex.compile(r"(?i)\b(vp|director|chief)\b"), 25)
@@ -60,9 +60,7 @@ def engagement_only(*rules: EngagementRule, half_life_days: float = 30, **option
         (FitRule("Works in IT", "job_title", Contains("IT"), 10), {"job_title": "Head of it"}, 10),
     ],
 )
-def test_fit_rule_gives_its_points_when_its_condition_holds(
-    rule: FitRule, fields: dict[str, str], fit: float
-) -> None:
+def test_fit_rule_gives_its_points_when_its_condition_holds(rule: FitRule, fields: dict[str, str], fit: float) -> None:
     result = score(person(**fields), [], fit_only(rule), NOW)
 
     assert result.fit == fit
@@ -103,9 +101,7 @@ def test_fit_explanation_names_the_rule_field_value_seen_and_points() -> None:
         ),
         pytest.param((MEETING,), [did("email_open")], 0, id="other kinds do not match"),
         pytest.param((PRICING,), [did("page_view", url="https://x.io/pricing")], 10, id="attribute matches"),
-        pytest.param(
-            (PRICING,), [did("page_view", url="https://x.io/blog")], 0, id="attribute does not match"
-        ),
+        pytest.param((PRICING,), [did("page_view", url="https://x.io/blog")], 0, id="attribute does not match"),
         pytest.param((PRICING,), [did("page_view")], 0, id="attribute missing"),
         pytest.param((MEETING,), [did("meeting"), did("meeting")], 20, id="each activity counts"),
         pytest.param(
@@ -268,9 +264,7 @@ def test_the_explanation_is_plain_data_for_json() -> None:
 
     dumped = json.loads(json.dumps(dataclasses.asdict(score(person(job_title="VP"), activities, model, NOW))))
 
-    assert dumped["fit_rules"] == [
-        {"rule": "Senior title", "field": "job_title", "value": "VP", "points": 25}
-    ]
+    assert dumped["fit_rules"] == [{"rule": "Senior title", "field": "job_title", "value": "VP", "points": 25}]
     assert dumped["engagement_rules"][0]["rule"] == "Pricing page"
     assert dumped["engagement_rules"][0]["activities"] == 1
 

@@ -8,12 +8,12 @@ from random import Random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from leadstage.mapping.bant import CRITERIA, ActivityRule, BantModel, BantRule, Cutoffs, FieldRule, grade
 from leadstage.mapping.conditions import Absent, Condition, Contains, Equals, OneOf, Present, Range, Regex
 from leadstage.mapping.model import Activity, Contact
 from leadstage.mapping.scoring import EngagementRule, FitRule, ScoringModel, score
 from leadstage.mapping.temperature import TemperatureModel, Window, temperature
-
 from tests.mapping.scoring_support import NOW, did, person
 
 FIELDS = ("job_title", "industry", "employees", "email")
@@ -23,9 +23,7 @@ URLS = ("https://x.io/pricing", "https://x.io/blog", "/Pricing/enterprise", "")
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None)
 
 bounds = st.none() | st.floats(-100, 10_000, allow_nan=False)
-ranges = st.tuples(bounds, bounds).filter(
-    lambda ends: ends != (None, None) and (None in ends or ends[0] <= ends[1])
-)
+ranges = st.tuples(bounds, bounds).filter(lambda ends: ends != (None, None) and (None in ends or ends[0] <= ends[1]))
 conditions: st.SearchStrategy[Condition] = st.one_of(
     st.builds(Equals, st.sampled_from(VALUES)),
     st.builds(OneOf, st.lists(st.sampled_from(VALUES), min_size=1, max_size=3).map(tuple)),
@@ -154,9 +152,7 @@ def bant_models() -> st.SearchStrategy[BantModel]:
     )
 
 
-def made_to_hold(
-    rule: BantRule, contact: Contact, activities: list[Activity]
-) -> tuple[Contact, list[Activity]]:
+def made_to_hold(rule: BantRule, contact: Contact, activities: list[Activity]) -> tuple[Contact, list[Activity]]:
     if isinstance(rule, FieldRule):
         assert isinstance(rule.condition, Equals)
         fields = {**contact.fields, rule.field: rule.condition.text}

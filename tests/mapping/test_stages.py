@@ -93,7 +93,10 @@ def test_first_sight_records_the_crm_stage_once_as_a_crm_transition():
 def test_first_sight_of_a_qualified_raw_lead_promotes_it_in_the_same_evaluation():
     decision = decide(person("lead"), None, 75, Grade.B, None, RULES, NOW)
     assert decision.stage is Stage.MQL
-    assert [(t.from_stage, t.to_stage) for t in decision.transitions] == [(None, Stage.RAW), (Stage.RAW, Stage.MQL)]
+    assert [(t.from_stage, t.to_stage) for t in decision.transitions] == [
+        (None, Stage.RAW),
+        (Stage.RAW, Stage.MQL),
+    ]
 
 
 # -- the one promotion leadstage makes -------------------------------------------------------------------------

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import pytest
+
 from leadstage.mapping.conditions import Contains
 from leadstage.mapping.model import Activity, Temperature
 from leadstage.mapping.scoring import EngagementRule, ScoringModel
 from leadstage.mapping.temperature import TemperatureModel, Window, WindowPoints, temperature
-
 from tests.mapping.scoring_support import NOW, did
 
 SCORING = ScoringModel(
     engagement_rules=(
-        EngagementRule(
-            "Pricing", frozenset({"page_view"}), 10, where=(("url", Contains("/pricing")),), cap=30
-        ),
+        EngagementRule("Pricing", frozenset({"page_view"}), 10, where=(("url", Contains("/pricing")),), cap=30),
         EngagementRule("Meeting", frozenset({"meeting"}), 20),
     ),
     half_life_days=1,  # temperature ignores decay: a short half-life must not cool anyone down
 )
-WINDOWS = TemperatureModel(
-    hot=Window(within_days=7, min_points=20), warm=Window(within_days=30, min_points=5)
-)
+WINDOWS = TemperatureModel(hot=Window(within_days=7, min_points=20), warm=Window(within_days=30, min_points=5))
 
 
 def pricing(days_ago: float) -> Activity:
@@ -65,8 +61,7 @@ def test_window_points_are_undecayed_and_capped_per_rule() -> None:
         ([did("meeting", 1)], "hot: 20 points in the last 7 days (hot needs 20)"),
         (
             [pricing(10)],
-            "warm: 10 points in the last 30 days (warm needs 5), "
-            "but 0 points in the last 7 days (hot needs 20)",
+            "warm: 10 points in the last 30 days (warm needs 5), but 0 points in the last 7 days (hot needs 20)",
         ),
         ([pricing(40)], "cold: 0 points in the last 30 days (warm needs 5)"),
     ],

@@ -29,8 +29,18 @@ PROMOTE = PromotionRule("lifecycle_stage", "marketingqualifiedlead", LIFECYCLE)
         (OutputKind.NUMBER, "41", "42", False),
         (OutputKind.NUMBER, "n/a", "42", False),
         (OutputKind.DATETIME, "2026-05-01T10:00:00.000Z", "2026-05-01T10:00:00.000Z", True),
-        (OutputKind.DATETIME, "1777629600000", "2026-05-01T10:00:00.000Z", True),  # epoch ms, as HubSpot may echo
-        (OutputKind.DATETIME, "2026-05-01T10:00:00.000+0000", "2026-05-01T10:00:00.400Z", True),  # SF: seconds
+        (
+            OutputKind.DATETIME,
+            "1777629600000",
+            "2026-05-01T10:00:00.000Z",
+            True,
+        ),  # epoch ms, as HubSpot may echo
+        (
+            OutputKind.DATETIME,
+            "2026-05-01T10:00:00.000+0000",
+            "2026-05-01T10:00:00.400Z",
+            True,
+        ),  # SF: seconds
         (OutputKind.DATETIME, "2026-05-01T10:00:01.000Z", "2026-05-01T10:00:00.000Z", False),
         (OutputKind.BOOL, "True", "true", True),
         (OutputKind.ENUMERATION, "b", "B", True),

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import urllib3
 from hubspot import HubSpot
+
 from leadstage.sandbox import Sandbox, SandboxConfig
 
 TOKEN = "test-token"

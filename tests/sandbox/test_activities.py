@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from hubspot.crm.associations.v4 import BatchInputPublicFetchAssociationsBatchRequest
 from hubspot.crm.objects.emails import BatchReadInputSimplePublicObjectId
-from leadstage.sandbox import Sandbox
 
+from leadstage.sandbox import Sandbox
 from tests.sandbox.conftest import FakeClock, call, hubspot_client
 
 
@@ -23,9 +23,7 @@ def contact_with_emails(sb: Sandbox, at_least: int) -> str:
 def test_email_list_pages_every_email_once_with_its_contact(sb: Sandbox) -> None:
     seen, after = [], None
     while True:
-        query = "limit=100&properties=hs_email_direction&associations=contacts" + (
-            f"&after={after}" if after else ""
-        )
+        query = "limit=100&properties=hs_email_direction&associations=contacts" + (f"&after={after}" if after else "")
         status, _, page = call(sb, "GET", f"/crm/v3/objects/emails?{query}")
         assert status == 200
         seen.extend(page["results"])
@@ -34,10 +32,7 @@ def test_email_list_pages_every_email_once_with_its_contact(sb: Sandbox) -> None
             break
 
     expected = {
-        (a["id"], cid)
-        for cid in sb.hubspot.contacts
-        for a in sb.hubspot.activities_of(cid)
-        if a["type"] == "emails"
+        (a["id"], cid) for cid in sb.hubspot.contacts for a in sb.hubspot.activities_of(cid) if a["type"] == "emails"
     }
     got = {(r["id"], r["associations"]["contacts"]["results"][0]["id"]) for r in seen}
     assert got == expected and len(seen) == len(expected)
@@ -79,9 +74,7 @@ def test_calls_meetings_notes_tasks_carry_their_typed_properties(sb: Sandbox) ->
         "notes": ("hs_note_body", None),
     }
     for object_type, (prop, allowed) in wanted.items():
-        _, _, page = call(
-            sb, "GET", f"/crm/v3/objects/{object_type}?limit=100&properties={prop},hs_timestamp"
-        )
+        _, _, page = call(sb, "GET", f"/crm/v3/objects/{object_type}?limit=100&properties={prop},hs_timestamp")
         values = {r["properties"][prop] for r in page["results"]}
         assert values, object_type
         assert allowed is None or values <= allowed
@@ -112,9 +105,7 @@ def test_associations_page_per_input(make_sandbox: Callable[..., Sandbox]) -> No
             break
 
     assert got == expected
-    assert result["to"][0]["associationTypes"] == [
-        {"category": "HUBSPOT_DEFINED", "typeId": 197, "label": None}
-    ]
+    assert result["to"][0]["associationTypes"] == [{"category": "HUBSPOT_DEFINED", "typeId": 197, "label": None}]
 
 
 def test_inputs_without_associations_are_207_errors(sb: Sandbox) -> None:
@@ -163,9 +154,7 @@ def test_add_activity_updates_rollups_and_is_associated(sb: Sandbox, clock: Fake
     assert props["notes_last_contacted"] == "2026-05-01T10:30:00.000Z"
     assert props["hs_last_sales_activity_timestamp"] == "2026-05-01T10:30:00.000Z"
     assert props["lastmodifieddate"] == "2026-05-01T11:00:00.000Z"
-    _, _, answer = call(
-        sb, "POST", "/crm/v4/associations/contacts/calls/batch/read", {"inputs": [{"id": "101"}]}
-    )
+    _, _, answer = call(sb, "POST", "/crm/v4/associations/contacts/calls/batch/read", {"inputs": [{"id": "101"}]})
     assert int(call_id) in [t["toObjectId"] for t in answer["results"][0]["to"]]
     _, _, got = call(sb, "GET", f"/crm/v3/objects/calls/{call_id}?properties=hs_call_title")
     assert got["properties"]["hs_call_title"] == "Qualification call"

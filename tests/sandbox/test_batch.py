@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, BatchReadInputSimplePublicObjectId
-from leadstage.sandbox import Sandbox
 
+from leadstage.sandbox import Sandbox
 from tests.sandbox.conftest import FakeClock, call
 
 READ = "/crm/v3/objects/contacts/batch/read"
@@ -106,9 +106,7 @@ def test_batch_update_207_lists_each_failed_input_with_its_id_and_applies_the_re
     assert failed["105"]["errors"][0]["code"] == "READ_ONLY_VALUE"
     assert failed["106"]["message"] == "Contact is locked by a workflow"
     assert failed["99999"]["category"] == "OBJECT_NOT_FOUND"
-    assert (
-        sb.hubspot.contacts["103"] == before_103
-    )  # a failed input writes nothing, not even its valid values
+    assert sb.hubspot.contacts["103"] == before_103  # a failed input writes nothing, not even its valid values
     assert sb.hubspot.contacts["101"]["hs_lead_status"] == "OPEN"
 
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from leadstage.sandbox import Sandbox
-
 from tests.sandbox.conftest import call
 
 NOW_ISO_DT = datetime(2026, 5, 1, 9, 59, tzinfo=UTC)
@@ -60,9 +59,7 @@ def test_offset_timestamps_from_the_client_are_understood(sb: Sandbox, client) -
     cid = busiest_contact(sb)
     after = datetime(2026, 4, 1, tzinfo=UTC)
 
-    page = client.events.events_api.get_page(
-        object_type="contact", object_id=int(cid), occurred_after=after, limit=100
-    )
+    page = client.events.events_api.get_page(object_type="contact", object_id=int(cid), occurred_after=after, limit=100)
 
     assert all(e.occurred_at >= after for e in page.results)
     assert len(page.results) == len([e for e in sb.hubspot.events_of(cid) if e["occurredAt"] >= "2026-04-01"])
@@ -106,9 +103,7 @@ def test_contact_rollups_agree_with_its_events(sb: Sandbox) -> None:
 
 
 def test_malformed_timestamp_is_400(sb: Sandbox) -> None:
-    status, _, body = call(
-        sb, "GET", f"/events/v3/events?objectType=contact&occurredAfter={quote('yesterday')}"
-    )
+    status, _, body = call(sb, "GET", f"/events/v3/events?objectType=contact&occurredAfter={quote('yesterday')}")
 
     assert status == 400
     assert "occurredAfter" in body["message"]

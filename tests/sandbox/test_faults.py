@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 import urllib3
 from hubspot.crm.contacts import ApiException
-from leadstage.sandbox import FaultRates, Sandbox
 
+from leadstage.sandbox import FaultRates, Sandbox
 from tests.sandbox.conftest import call, hubspot_client
 
 LIST = "/crm/v3/objects/contacts?limit=1"
@@ -110,9 +110,7 @@ def test_p207_fails_one_input_and_does_not_apply_it(make_sandbox: Callable[..., 
     assert len(body["results"]) == 4
     assert sb.hubspot.contacts[failed]["jobtitle"] != "Revenue Architect"
     assert all(
-        sb.hubspot.contacts[str(i)]["jobtitle"] == "Revenue Architect"
-        for i in range(101, 106)
-        if str(i) != failed
+        sb.hubspot.contacts[str(i)]["jobtitle"] == "Revenue Architect" for i in range(101, 106) if str(i) != failed
     )
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from hubspot.crm.contacts import ApiException
-from leadstage.sandbox import Sandbox
 
+from leadstage.sandbox import Sandbox
 from tests.sandbox.conftest import call, hubspot_client
 
 
@@ -78,9 +78,7 @@ def test_list_pages_return_every_contact_exactly_once_in_id_order(sb: Sandbox, c
 
 
 def test_list_returns_requested_properties_plus_the_core_ones(sb: Sandbox) -> None:
-    status, _, body = call(
-        sb, "GET", "/crm/v3/objects/contacts?limit=1&properties=email&properties=jobtitle,country"
-    )
+    status, _, body = call(sb, "GET", "/crm/v3/objects/contacts?limit=1&properties=email&properties=jobtitle,country")
 
     assert status == 200
     assert set(body["results"][0]["properties"]) == {

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 from hubspot.crm.contacts import ApiException
-from leadstage.sandbox import RateLimit, Sandbox
 
+from leadstage.sandbox import RateLimit, Sandbox
 from tests.sandbox.conftest import FakeClock, call, hubspot_client
 
 LIST = "/crm/v3/objects/contacts?limit=1"
@@ -16,9 +16,7 @@ SEARCH = "/crm/v3/objects/contacts/search"
 
 
 def test_answers_carry_rate_limit_headers(make_sandbox: Callable[..., Sandbox]) -> None:
-    sb = make_sandbox(
-        n_contacts=5, rate_limit=RateLimit(max_requests=3, interval_ms=10_000), daily_limit=1000
-    )
+    sb = make_sandbox(n_contacts=5, rate_limit=RateLimit(max_requests=3, interval_ms=10_000), daily_limit=1000)
 
     _, headers, _ = call(sb, "GET", LIST)
 
@@ -56,9 +54,7 @@ def test_over_the_window_is_429_until_the_clock_frees_a_slot(
 
 
 def test_retry_after_can_be_left_out(make_sandbox: Callable[..., Sandbox]) -> None:
-    sb = make_sandbox(
-        n_contacts=5, rate_limit=RateLimit(max_requests=1, interval_ms=10_000), retry_after=False
-    )
+    sb = make_sandbox(n_contacts=5, rate_limit=RateLimit(max_requests=1, interval_ms=10_000), retry_after=False)
     call(sb, "GET", LIST)
 
     status, headers, _ = call(sb, "GET", LIST)
@@ -86,9 +82,7 @@ def test_search_has_its_own_per_second_limit_and_no_headers(
     assert call(sb, "POST", SEARCH, {})[0] == 200
 
 
-def test_daily_limit_refuses_until_utc_midnight(
-    make_sandbox: Callable[..., Sandbox], clock: FakeClock
-) -> None:
+def test_daily_limit_refuses_until_utc_midnight(make_sandbox: Callable[..., Sandbox], clock: FakeClock) -> None:
     sb = make_sandbox(n_contacts=5, daily_limit=2)
     assert [call(sb, "GET", LIST)[0] for _ in range(2)] == [200, 200]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from hubspot.crm.properties import ApiException, PropertyCreate, PropertyGroupCreate
-from leadstage.sandbox import Sandbox
 
+from leadstage.sandbox import Sandbox
 from tests.sandbox.conftest import call
 
 SCORE = {
@@ -138,9 +138,7 @@ def test_groups_create_is_201_then_409(sb: Sandbox, client) -> None:
     group = client.crm.properties.groups_api.create(
         "contacts", property_group_create=PropertyGroupCreate(name="leadstage", label="Leadstage")
     )
-    status, _, again = call(
-        sb, "POST", "/crm/v3/properties/contacts/groups", {"name": "leadstage", "label": "L"}
-    )
+    status, _, again = call(sb, "POST", "/crm/v3/properties/contacts/groups", {"name": "leadstage", "label": "L"})
     listed = client.crm.properties.groups_api.get_all("contacts")
 
     assert group.name == "leadstage"

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 from hubspot.crm.contacts import ApiException, PublicObjectSearchRequest
-from leadstage.sandbox import Sandbox
 
+from leadstage.sandbox import Sandbox
 from tests.sandbox.conftest import FakeClock, call, hubspot_client
 
 SEARCH = "/crm/v3/objects/contacts/search"
@@ -39,11 +39,7 @@ def test_eq_is_case_insensitive_and_default_order_is_id_ascending(sb: Sandbox) -
 
 def test_groups_are_ored_and_filters_anded(sb: Sandbox) -> None:
     groups = [
-        {
-            "filters": [
-                {"propertyName": "lifecyclestage", "operator": "IN", "values": ["customer", "opportunity"]}
-            ]
-        },
+        {"filters": [{"propertyName": "lifecyclestage", "operator": "IN", "values": ["customer", "opportunity"]}]},
         {
             "filters": [
                 {"propertyName": "country", "operator": "EQ", "value": "germany"},
@@ -176,9 +172,7 @@ def test_restarting_with_hs_object_id_gt_walks_past_the_cap(make_sandbox: Callab
     last_id = "0"
     while True:
         body = {
-            "filterGroups": [
-                {"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": last_id}]}
-            ],
+            "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "GT", "value": last_id}]}],
             "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
             "limit": 50,
         }
@@ -239,9 +233,7 @@ def test_archived_contacts_never_appear(sb: Sandbox) -> None:
     assert body["total"] == 119
 
 
-def test_index_lag_hides_recently_modified_records(
-    make_sandbox: Callable[..., Sandbox], clock: FakeClock
-) -> None:
+def test_index_lag_hides_recently_modified_records(make_sandbox: Callable[..., Sandbox], clock: FakeClock) -> None:
     sb = make_sandbox(n_contacts=20, search_index_lag_s=5)
     sb.hubspot.update_contact("105", {"jobtitle": "Chief Scoring Officer"})
     body = {

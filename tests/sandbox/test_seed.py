@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from leadstage.sandbox import Sandbox, SandboxConfig
 
+from leadstage.sandbox import Sandbox, SandboxConfig
 from tests.sandbox.conftest import NOW, FakeClock, call
 
 N = 2000
@@ -102,10 +102,7 @@ def test_stage_dates_and_lastmodifieddate_are_consistent(big: Sandbox) -> None:
 
 def test_activity_counts_are_heavy_tailed_and_follow_engagement(big: Sandbox) -> None:
     timelines = big.hubspot.timelines
-    counts = {
-        cid: len(timelines.engagements_of(cid)) + len(timelines.events_of(cid))
-        for cid in big.hubspot.contacts
-    }
+    counts = {cid: len(timelines.engagements_of(cid)) + len(timelines.events_of(cid)) for cid in big.hubspot.contacts}
     ordered = sorted(counts.values())
 
     assert 5 <= ordered[len(ordered) // 2] <= 14
@@ -191,8 +188,8 @@ def test_hand_written_data_file_without_generator(make_sandbox, tmp_path: Path) 
 
     sb.load(path)
 
-    assert call(sb, "GET", "/crm/v3/objects/contacts?properties=email")[2]["results"][0]["properties"][
-        "email"
-    ] == ("ada@example.com")
+    assert call(sb, "GET", "/crm/v3/objects/contacts?properties=email")[2]["results"][0]["properties"]["email"] == (
+        "ada@example.com"
+    )
     assert call(sb, "GET", "/crm/v3/objects/calls/500")[0] == 200
     assert call(sb, "GET", "/events/v3/events?objectType=contact&objectId=7")[2]["results"][0]["id"] == "ev-1"

@@ -105,7 +105,11 @@ def test_the_demo_runs_the_real_sync_twice_and_the_second_run_writes_nothing():
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
     result = subprocess.run(
         [sys.executable, "-m", "leadstage", "demo", "--json", "--contacts", "400"],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
 
     assert result.returncode == 0, result.stderr

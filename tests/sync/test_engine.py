@@ -47,8 +47,16 @@ def test_every_contact_gets_a_stage_a_score_and_a_grade(harness):
     harness.run()
 
     for contact in harness.box.hubspot.contacts.values():
-        assert contact["leadstage_funnel_stage"] in {"raw", "mql", "sal", "sql", "opportunity", "customer",
-                                                     "recycled", "disqualified"}
+        assert contact["leadstage_funnel_stage"] in {
+            "raw",
+            "mql",
+            "sal",
+            "sql",
+            "opportunity",
+            "customer",
+            "recycled",
+            "disqualified",
+        }
         assert 0 <= int(contact["leadstage_score"]) <= 100
         assert contact["leadstage_grade"] in {"A", "B", "C", "D"}
         assert contact["leadstage_temperature"] in {"cold", "warm", "hot"}
@@ -59,8 +67,11 @@ def test_a_users_edit_is_picked_up_by_the_next_run_and_only_that_contact_is_writ
     harness.clock.advance(minutes=30)
     harness.run()  # re-reads our own writes (they are newer than its window's start), writes nothing
     harness.clock.advance(minutes=30)  # this run's window starts after our writes
-    target = next(cid for cid, c in harness.box.hubspot.contacts.items() if c.get("lifecyclestage") == "lead"
-                  and c.get("leadstage_funnel_stage") == "raw")
+    target = next(
+        cid
+        for cid, c in harness.box.hubspot.contacts.items()
+        if c.get("lifecyclestage") == "lead" and c.get("leadstage_funnel_stage") == "raw"
+    )
     harness.box.hubspot.update_contact(target, {"hs_lead_status": "IN_PROGRESS"})
     harness.clock.advance(minutes=1)
 
@@ -79,10 +90,18 @@ def test_new_activity_is_fetched_and_scored(harness):
     before = int(harness.box.hubspot.contacts[target]["leadstage_score"])
     visits_before = pricing_visits(harness.box.hubspot.contacts[target])
     for _ in range(3):
-        harness.box.hubspot.add_web_event(target, "e_visited_page", harness.clock.now(),
-                                          {"hs_url": "https://www.example.com/pricing", "hs_title": "Pricing"})
-    harness.box.hubspot.add_web_event(target, "e_submitted_form", harness.clock.now(),
-                                      {"hs_form_title": "Request a demo", "hs_url": "https://www.example.com/demo"})
+        harness.box.hubspot.add_web_event(
+            target,
+            "e_visited_page",
+            harness.clock.now(),
+            {"hs_url": "https://www.example.com/pricing", "hs_title": "Pricing"},
+        )
+    harness.box.hubspot.add_web_event(
+        target,
+        "e_submitted_form",
+        harness.clock.now(),
+        {"hs_form_title": "Request a demo", "hs_url": "https://www.example.com/demo"},
+    )
     harness.clock.advance(minutes=1)
 
     run = harness.run()
@@ -135,9 +154,7 @@ def test_a_run_that_runs_out_of_retries_fails_and_the_next_run_finishes_the_job(
 
 
 @pytest.mark.parametrize("point", ["after_write", "after_decisions"])
-def test_a_crash_mid_page_is_repaired_by_the_next_run_with_no_duplicate_history(
-    tmp_path, clock, monkeypatch, point
-):
+def test_a_crash_mid_page_is_repaired_by_the_next_run_with_no_duplicate_history(tmp_path, clock, monkeypatch, point):
     clean_box, crash_box = make_sandbox(clock, contacts=250), make_sandbox(clock, contacts=250)
     try:
         clean = make_harness(tmp_path / "clean", clean_box, clock, monkeypatch)
@@ -207,9 +224,20 @@ def test_a_dry_run_writes_nothing_and_reports_what_it_would_write(harness):
 
 
 def test_an_unknown_lifecycle_value_is_quarantined_and_the_run_goes_on(harness):
-    harness.box.hubspot.set_property_options("lifecyclestage", [
-        "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer",
-        "evangelist", "other", "partner"])
+    harness.box.hubspot.set_property_options(
+        "lifecyclestage",
+        [
+            "subscriber",
+            "lead",
+            "marketingqualifiedlead",
+            "salesqualifiedlead",
+            "opportunity",
+            "customer",
+            "evangelist",
+            "other",
+            "partner",
+        ],
+    )
     harness.box.hubspot.update_contact("101", {"lifecyclestage": "partner"})
 
     run = harness.run()

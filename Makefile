@@ -1,0 +1,47 @@
+# leadstage: `make demo` and `make test` work on a new machine (Python 3.11+ as python3).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-fast lint typecheck-tree format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("leadstage needs Python 3.11 or newer (set PYTHON=...)" if sys.version_info < (3, 11) else 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/leadstage demo
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
+# mypy cannot follow setuptools' editable-install hooks, which map leadstage.mapping to ./mapping and so on;
+# it reads the same files through a small tree of links instead.
+typecheck-tree:
+	rm -rf build/typecheck && mkdir -p build/typecheck/leadstage
+	for f in __init__.py __main__.py cli.py py.typed; do ln -s ../../../leadstage/$$f build/typecheck/leadstage/$$f; done
+	for d in connectors mapping sync sandbox; do ln -s ../../../$$d build/typecheck/leadstage/$$d; done
+
+lint: $(STAMP) typecheck-tree
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_scoring.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,169 @@
+"""The state store, on SQLite and on a real PostgreSQL server (each test in its own schema)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy
+
+from leadstage.connectors.base import SweepKind, SweepPosition
+from leadstage.mapping.model import Activity, Stage, StageState, Transition, TransitionSource
+from leadstage.sync.state import ContactRecord, DeadLetter, StateStore, safe_url
+from tests.conftest import make_harness
+
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+POSTGRES_URL = os.environ.get("LEADSTAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("LEADSTAGE_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_schema_url() -> tuple[str, str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    except sqlalchemy.exc.OperationalError as error:
+        admin.dispose()
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required here but unreachable at {safe_url(POSTGRES_URL)}: {error}")
+        pytest.skip(f"no PostgreSQL at {safe_url(POSTGRES_URL)} (set LEADSTAGE_TEST_POSTGRES_URL)")
+    admin.dispose()
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_schema(schema: str) -> None:
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def state_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    url, schema = _postgres_schema_url()
+    yield url
+    _drop_schema(schema)
+
+
+@pytest.fixture
+def store(state_url):
+    s = StateStore(state_url)
+    yield s
+    s.close()
+
+
+def _record(contact_id: str, stage: Stage = Stage.MQL, **written: str) -> ContactRecord:
+    state = StageState(stage=stage, entered={stage: NOW}, observed=Stage.RAW)
+    return ContactRecord(
+        contact_id, {"email": f"{contact_id}@example.com"}, "m1", NOW, state, written, None, 71, "B", "warm"
+    )
+
+
+def test_positions_round_trip_with_aware_datetimes(store):
+    position = SweepPosition(SweepKind.INCREMENTAL, until=NOW, since=NOW - timedelta(minutes=10), after="4711")
+    with store.transaction() as conn:
+        store.save_position(conn, "p", "contacts", position, NOW)
+
+    assert store.load_position("p", "contacts") == position
+    assert store.load_position("p", "events") is None
+
+
+def test_contact_state_round_trips_and_upserts(store):
+    with store.transaction() as conn:
+        store.save_contacts(conn, "p", [_record("1", score="71")], run_id=1, now=NOW)
+        store.save_contacts(conn, "p", [_record("1", Stage.SAL, score="80")], run_id=2, now=NOW)
+
+    (stored,) = store.load_contacts("p", ["1", "2"]).values()
+    assert stored.stage.stage is Stage.SAL and stored.stage.entered_at(Stage.SAL) == NOW
+    assert stored.stage.entered_at(Stage.SAL).tzinfo is not None
+    assert stored.written == {"score": "80"} and stored.last_run_id == 2
+    assert store.count_contacts("p") == 1 and store.count_contacts("other") == 0
+
+
+def test_marking_written_merges_values_and_keeps_the_crm_time(store):
+    with store.transaction() as conn:
+        store.save_contacts(conn, "p", [_record("1", score="71", grade="B")], run_id=1, now=NOW)
+        store.mark_written(conn, "p", {"1": ({"score": "75"}, NOW + timedelta(seconds=3))}, NOW)
+
+    stored = store.load_contacts("p", ["1"])["1"]
+    assert stored.written == {"score": "75", "grade": "B"}
+    assert stored.written_at == NOW + timedelta(seconds=3)
+
+
+def test_a_transition_is_stored_once_however_often_it_is_offered(store):
+    move = Transition("1", Stage.RAW, Stage.MQL, NOW, "score 70 >= 60", TransitionSource.COMPUTED)
+    for _ in range(3):
+        with store.transaction() as conn:
+            store.add_transitions(conn, "p", [move, move], run_id=1)
+
+    (row,) = store.history("p", "1")
+    assert (row["from_stage"], row["to_stage"], row["source"], row["at"]) == ("raw", "mql", "computed", NOW)
+
+
+def test_fresh_engagements_replace_the_stored_ones_and_stream_activities_stay(store):
+    old = Activity("emails:1", "1", "email_reply", NOW)
+    event = Activity("event:9", "1", "page_view", NOW, {"url": "/pricing"})
+    new = Activity("calls:2", "1", "call", NOW, {"status": "COMPLETED"})
+    with store.transaction() as conn:
+        store.add_activities(conn, "p", [old], "engagement", run_id=1)
+        store.add_activities(conn, "p", [event, event], "stream", run_id=1)
+        store.replace_engagements(conn, "p", ["1"], [new], run_id=2)
+
+    kept = store.load_activities("p", ["1"])["1"]
+    assert sorted(a.id for a in kept) == ["calls:2", "event:9"]
+    assert {a.id: dict(a.attributes) for a in kept}["event:9"] == {"url": "/pricing"}
+    assert [a.id for a in store.load_activities("p", ["1"], refreshed={"1"})["1"]] == ["event:9"]
+
+
+def test_contacts_with_new_stream_activity_exclude_the_ones_already_evaluated(store):
+    with store.transaction() as conn:
+        store.add_activities(
+            conn,
+            "p",
+            [
+                Activity("event:1", "1", "page_view", NOW),
+                Activity("event:2", "2", "page_view", NOW),
+                Activity("event:3", "3", "page_view", NOW),
+            ],
+            "stream",
+            run_id=5,
+        )
+        store.save_contacts(conn, "p", [_record("1")], run_id=5, now=NOW)
+        store.add_dead_letters(conn, "p", [DeadLetter("3", "read", "bad date", {})], run_id=5, now=NOW)
+
+    assert store.contacts_with_new_activity("p", 5) == ["2"]
+
+
+def test_runs_and_dead_letters_are_listed(store):
+    run_id = store.start_run("p", "sync", NOW)
+    with store.transaction() as conn:
+        store.add_dead_letters(
+            conn, "p", [DeadLetter("7", "write", "INVALID_OPTION", {"values": {"grade": "Z"}})], run_id, NOW
+        )
+    store.finish_run(run_id, "partial", {"failed": 1}, NOW + timedelta(seconds=42))
+
+    (run,) = store.runs("p")
+    assert run["status"] == "partial" and run["counts"] == {"failed": 1} and run["duration_s"] == 42
+    (letter,) = store.dead_letters("p")
+    assert letter["payload"] == {"values": {"grade": "Z"}} and letter["run_id"] == run_id
+
+
+def test_a_full_sync_on_this_backend_writes_nothing_the_second_time(tmp_path, sandbox, clock, monkeypatch, state_url):
+    h = make_harness(tmp_path, sandbox, clock, monkeypatch, {"state": {"url": state_url}})
+    h.connector.setup()
+
+    first = h.run()
+    clock.advance(minutes=5)
+    second = h.run()
+
+    assert (first.status, first.counts.updated) == ("ok", 150)
+    assert (second.status, second.counts.updated) == ("ok", 0)
+    assert h.store.engine.dialect.name == state_url.split(":")[0].split("+")[0]
+    h.store.close()
