@@ -14,6 +14,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from leadstage.connectors.base import AuthenticationFailed, Connector, ConnectorError
 
@@ -178,7 +179,7 @@ def summary_dict(summary: RunSummary) -> dict[str, Any]:
         "duration_s": round((summary.ended_at - summary.started_at).total_seconds(), 3) if summary.ended_at else None,
         "error": summary.error,
     }
-    if summary.kind == "dry-run":
+    if summary.kind.endswith("dry-run"):
         data["planned"] = summary.planned
     return data
 
@@ -208,28 +209,33 @@ def sync(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one sync: pull what changed, evaluate, write back only real changes."""
+    _run_command(config, portal, as_json, full=full, dry_run=dry_run)
+
+
+def _run_command(config: str | None, portal: str | None, as_json: bool, **options: Any) -> None:
+    """Shared by sync and rescore: run, print the summary, exit with the run's code."""
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
         clock = _clock()
         connector = build_connector(settings, chosen, clock)
         store = StateStore(settings.state_url)
-        options = RunOptions(
+        run_options = RunOptions(
             overlap=timedelta(minutes=settings.sync.overlap_minutes),
             first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
-            full=full,
-            dry_run=dry_run,
+            **options,
         )
         with _progress(not as_json and sys.stderr.isatty()) as on_page:
-            summary = run_sync(settings, chosen, connector, store, options, clock, on_page)
+            summary = run_sync(settings, chosen, connector, store, run_options, clock, on_page)
         connector.close()
         store.close()
     data = summary_dict(summary)
 
     def text() -> None:
         c = summary.counts
+        verb = "would update" if summary.kind.endswith("dry-run") else "updated"
         out.print(
-            f"run {summary.run_id} ({summary.kind}) {summary.status}: pulled {c.pulled:,}, updated {c.updated:,}, "
+            f"run {summary.run_id} ({summary.kind}) {summary.status}: pulled {c.pulled:,}, {verb} {c.updated:,}, "
             f"unchanged {c.unchanged:,}, failed {c.failed:,}, API calls {c.api_calls:,}"
         )
         if summary.error:
@@ -239,6 +245,116 @@ def sync(
 
     _emit(as_json, data, text)
     raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def rescore(
+    config: ConfigOpt = None,
+    portal: PortalOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and diff, write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute every stored contact (decay, SLA) from the state store, without pulling; write only changes."""
+    _run_command(config, portal, as_json, rescore=True, dry_run=dry_run)
+
+
+@app.command()
+def explain(
+    contact_id: Annotated[str, typer.Argument(help="The CRM id of the contact.")],
+    config: ConfigOpt = None,
+    portal: PortalOpt = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Read the contact from the CRM first (no writes).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show every rule that fired for one contact, its BANT grade, temperature, stage decision and values."""
+    from .explain import ExplainError, render
+    from .explain import explain as explain_contact
+
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        clock = _clock()
+        connector = build_connector(settings, chosen, clock) if fresh else None
+        store = StateStore(settings.state_url)
+        try:
+            data = explain_contact(chosen.name, chosen.model, store, contact_id, clock.now(), connector)
+        except ExplainError as error:
+            _fail(EXIT_FAILURES, [f"leadstage: {error}"])
+        finally:
+            store.close()
+            if connector is not None:
+                connector.close()
+    _emit(as_json, data, lambda: render(out, data))
+
+
+dead_letters_app = typer.Typer(help="Records that could not be processed, with their reasons.", no_args_is_help=True)
+app.add_typer(dead_letters_app, name="dead-letters")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    config: ConfigOpt = None,
+    portal: PortalOpt = None,
+    include_resolved: Annotated[bool, typer.Option("--all", help="Include resolved ones.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the dead-letter table."""
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        store = StateStore(settings.state_url)
+        rows = store.dead_letters(chosen.name, include_resolved=include_resolved)
+        store.close()
+
+    def text() -> None:
+        if not rows:
+            out.print("no dead letters")
+        for row in rows:
+            out.print(
+                f"{row['id']:>6}  {row['created_at']:%Y-%m-%d %H:%M}  contact {row['contact_id']}  "
+                f"[{row['phase']}] {row['reason']}",
+                markup=False,
+                highlight=False,
+            )
+
+    _emit(as_json, {"portal": chosen.name, "dead_letters": rows}, text)
+
+
+@app.command()
+def runs(
+    config: ConfigOpt = None,
+    portal: PortalOpt = None,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run history: kind, status, counts and duration."""
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        store = StateStore(settings.state_url)
+        rows = store.runs(chosen.name, limit=limit)
+        store.close()
+
+    def text() -> None:
+        table = Table()
+        for column in ("run", "kind", "started", "seconds", "status", "pulled", "updated", "failed", "API calls"):
+            table.add_column(column)
+        for row in rows:
+            counts = row["counts"] or {}
+            table.add_row(
+                str(row["id"]),
+                row["kind"],
+                f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
+                f"{row['duration_s']:.1f}" if row["duration_s"] is not None else "-",
+                row["status"],
+                str(counts.get("pulled", "")),
+                str(counts.get("updated", "")),
+                str(counts.get("failed", "")),
+                str(counts.get("api_calls", "")),
+            )
+        out.print(table)
+
+    _emit(as_json, {"portal": chosen.name, "runs": rows}, text)
 
 
 @app.command()

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 CONTACTS_STREAM = "contacts"
 EVENTS_STREAM = "events"
 DIRTY_BATCH = 100
+RESCORE_BATCH = 200
 
 
 @dataclass
@@ -73,6 +74,13 @@ class RunOptions:
     first_run_lookback: timedelta = timedelta(days=180)
     full: bool = False
     dry_run: bool = False
+    rescore: bool = False
+
+    @property
+    def kind(self) -> str:
+        """The run's kind as the runs table records it: sync, full or rescore, with -dry-run for dry runs."""
+        mode = "rescore" if self.rescore else ("full" if self.full else "sync")
+        return f"{mode}-dry-run" if self.dry_run else mode
 
 
 @dataclass
@@ -119,14 +127,17 @@ class SyncRun:
 
     def execute(self) -> RunSummary:
         started = self.now()
-        kind = "dry-run" if self.options.dry_run else ("full" if self.options.full else "sync")
+        kind = self.options.kind
         self.run_id = self.store.start_run(self.portal, kind, started)
         self._calls_at_start = self.connector.api_calls()
         status, error = "ok", None
         try:
-            self._ingest_events()
-            self._sweep_contacts()
-            self._evaluate_dirty()
+            if self.options.rescore:
+                self._rescore_stored()
+            else:
+                self._ingest_events()
+                self._sweep_contacts()
+                self._evaluate_dirty()
         except ConnectorError as failure:
             status, error = "failed", str(failure)
             log.error("run %d for portal %s stopped: %s", self.run_id, self.portal, failure)
@@ -168,6 +179,25 @@ class SyncRun:
         for page in self.connector.pull_contacts(position):
             self._process(page.contacts, page.rejected, page.position)
 
+    def _rescore_stored(self) -> None:
+        """Evaluate every stored contact again from the state store alone: no reads from the CRM.
+
+        Decay and the hand-over SLA change results with time; the stored fields and activities are what the
+        last sync saw, and the values we last wrote stand for what the CRM holds.
+        """
+        for batch in self.store.iter_contacts(self.portal, batch=RESCORE_BATCH):
+            contacts = [
+                Contact(
+                    id=stored.contact_id,
+                    updated_at=stored.crm_updated_at or self.now(),
+                    fields=stored.fields,
+                    written=stored.written,
+                    activity_marker=stored.activity_marker,
+                )
+                for stored in batch
+            ]
+            self._process(contacts, (), None, fetch=False)
+
     def _evaluate_dirty(self) -> None:
         if self.options.dry_run:
             return
@@ -177,15 +207,20 @@ class SyncRun:
             self._process(page.contacts, page.rejected, None)
 
     def _process(
-        self, contacts: Sequence[Contact], rejected: Sequence[RecordFailure], position: SweepPosition | None
+        self,
+        contacts: Sequence[Contact],
+        rejected: Sequence[RecordFailure],
+        position: SweepPosition | None,
+        fetch: bool = True,
     ) -> None:
+        """Evaluate one page, write its real changes, and commit it (see the module docstring)."""
         now = self.now()
         letters = [DeadLetter(f.contact_id, "read", f.reason, {}, f.retryable) for f in rejected]
         self.counts.pulled += len(contacts) + len(rejected)
         self.counts.failed += len(rejected)
         stored = self.store.load_contacts(self.portal, [c.id for c in contacts])
         fresh = self._drop_duplicates(contacts, stored)
-        refresh = [c.id for c in fresh if _activities_changed(c, stored.get(c.id))]
+        refresh = [c.id for c in fresh if fetch and _activities_changed(c, stored.get(c.id))]
         fetched = self.connector.fetch_activities(refresh) if refresh else []
         self.counts.activities += len(fetched)
         activities = self._activities_for(fresh, refresh, fetched)

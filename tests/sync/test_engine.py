@@ -216,7 +216,7 @@ def test_api_calls_grow_with_n_over_100_within_a_budget(tmp_path, clock, monkeyp
 def test_a_dry_run_writes_nothing_and_reports_what_it_would_write(harness):
     run = harness.run(dry_run=True)
 
-    assert run.kind == "dry-run" and run.counts.updated == 150
+    assert run.kind == "sync-dry-run" and run.counts.updated == 150
     assert len(run.planned) == 150 and run.planned[0]["values"]["funnel_stage"]
     assert "contacts.batch_update" not in harness.box.counts()
     assert harness.store.count_contacts("main") == 0
