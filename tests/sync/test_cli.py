@@ -61,6 +61,12 @@ def test_sync_exits_1_when_records_were_dead_lettered(config_path, sandbox):
         (lambda d: d["portals"]["main"].update(token="pat-na1-12345678"), "portals.main"),
         (lambda d: d["scoring"].update(half_life_days=-3), "scoring.half_life_days"),
         (lambda d: d["sync"].update(overlap_minuts=5), "sync.overlap_minuts"),
+        (lambda d: d["scoring"]["fit"][1].update(matches="x"), "scoring.fit[1]"),  # an unknown operator
+        (lambda d: d["scoring"]["engagement"][0].update(kind="pageview"), "scoring.engagement[0].kind"),
+        (
+            lambda d: d["stages"]["hubspot"]["signals"]["lead_status"].update(NEW="qualified"),
+            "stages.hubspot.signals.lead_status.NEW",
+        ),
     ],
 )
 def test_a_bad_config_stops_before_any_request_naming_the_key(tmp_path, sandbox, monkeypatch, edit, key):

@@ -246,3 +246,71 @@ def test_an_unknown_lifecycle_value_is_quarantined_and_the_run_goes_on(harness):
     (letter,) = harness.store.dead_letters("main")
     assert letter["contact_id"] == "101" and letter["phase"] == "evaluate"
     assert "lifecycle_stage value 'partner' is not in the stage mapping" in letter["reason"]
+
+
+def _promote(harness_factory, tmp_path, clock, monkeypatch, allow_backward):
+    box = make_sandbox(clock, contacts=150)
+    overrides = {"stages": {"hubspot": {"promote": {"enabled": True, "allow_backward": allow_backward}}}}
+    h = harness_factory(tmp_path, box, clock, monkeypatch, overrides)
+    h.connector.setup()
+    return box, h
+
+
+def test_lifecycle_promotion_moves_new_mqls_forward_only(tmp_path, clock, monkeypatch):
+    box, h = _promote(make_harness, tmp_path, clock, monkeypatch, allow_backward=False)
+    try:
+        h.run()
+        computed = {row["contact_id"] for row in h.store.history("main") if row["source"] == "computed"}
+
+        assert computed
+        for cid in computed:
+            assert box.hubspot.contacts[cid]["lifecyclestage"] == "marketingqualifiedlead"
+        clock.advance(minutes=30)
+        assert h.run().counts.updated == 0  # reading our own lifecycle write back changes nothing
+    finally:
+        box.stop()
+
+
+def test_a_recycled_lead_requalifying_moves_lifecycle_back_only_when_allowed(tmp_path, clock, monkeypatch):
+    for allow in (False, True):
+        box, h = _promote(make_harness, tmp_path / str(allow), clock, monkeypatch, allow_backward=allow)
+        try:
+            h.run()
+            target = next(
+                cid
+                for cid, c in box.hubspot.contacts.items()
+                if c.get("leadstage_funnel_stage") == "sql" and c.get("lifecyclestage") == "salesqualifiedlead"
+            )
+            clock.advance(hours=1)
+            box.hubspot.update_contact(target, {"hs_lead_status": "BAD_TIMING"})  # sales recycles it
+            clock.advance(hours=1)
+            h.run()
+            assert box.hubspot.contacts[target]["leadstage_funnel_stage"] == "recycled"
+            clock.advance(hours=1)
+            for form in ("Request a demo", "Contact us"):
+                box.hubspot.add_web_event(target, "e_submitted_form", clock.now(), {"hs_form_title": form})
+            for _ in range(3):
+                box.hubspot.add_web_event(
+                    target, "e_visited_page", clock.now(), {"hs_url": "https://www.example.com/pricing"}
+                )
+            box.hubspot.update_contact(
+                target,
+                {
+                    "jobtitle": "VP Sales",
+                    "industry": "Software",
+                    "numemployees": "100-500",
+                    "annualrevenue": "50000000",
+                },
+            )
+            clock.advance(minutes=5)
+            box.reset_counts()
+
+            h.run()
+
+            contact = box.hubspot.contacts[target]
+            assert contact["leadstage_funnel_stage"] == "mql"
+            expected = "marketingqualifiedlead" if allow else "salesqualifiedlead"
+            assert contact["lifecyclestage"] == expected
+            assert box.counts()["contacts.batch_update"] == (2 if allow else 1)  # clear, then set
+        finally:
+            box.stop()

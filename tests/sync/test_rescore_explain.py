@@ -70,8 +70,11 @@ def test_a_rescore_dry_run_lists_the_changes_and_writes_nothing(harness):
 
 def test_explain_shows_the_rules_the_values_and_the_stage_decision(harness):
     harness.run()
-    target = next(cid for cid, c in harness.box.hubspot.contacts.items() if c.get("leadstage_funnel_stage") == "mql"
-                  and int(c["leadstage_score"]) >= 55)
+    target = next(
+        cid
+        for cid, c in harness.box.hubspot.contacts.items()
+        if c.get("leadstage_funnel_stage") == "mql" and int(c["leadstage_score"]) >= 55
+    )
 
     data = explain("main", harness.portal.model, harness.store, target, harness.clock.now())
 
