@@ -52,13 +52,15 @@ class ContactPage:
     """One page of pulled contacts, and the position to store once the page's outcome is durable.
 
     ``rejected`` are records of the page that could not be read (they go to the dead-letter table);
-    ``missing_ids`` are ids asked for by a batch read that the CRM does not have (deleted or merged).
+    ``missing_ids`` are ids asked for by a batch read that the CRM does not have (deleted or merged);
+    ``deleted_ids`` are records the CRM reports deleted in the sweep's window.
     """
 
     contacts: Sequence[Contact]
     position: SweepPosition | None
     rejected: Sequence[RecordFailure] = ()
     missing_ids: Sequence[str] = ()
+    deleted_ids: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,7 @@ class CheckReport:
     reachable: bool
     missing_fields: Sequence[OutputField] = ()
     notes: Sequence[str] = ()
+    signal_values: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

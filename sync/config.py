@@ -9,14 +9,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from leadstage.connectors.hubspot_settings import DEFAULT_BASE_URL, DEFAULT_FIELD_MAP, DEFAULT_WEB_EVENTS
 from leadstage.mapping.evaluate import QualificationModel
-from leadstage.mapping.model import ActivityKind
 
+from .config_portals import PortalSection
 from .config_scoring import (
     BantSection,
     ScoringSection,
@@ -26,32 +25,10 @@ from .config_scoring import (
     build_temperature_model,
 )
 from .config_stages import StagesSection, build_promotion, build_stage_rules
-from .logsetup import register_secret
+from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "leadstage.toml"
 CONFIG_ENV = "LEADSTAGE_CONFIG"
-SECRET_KEYS = frozenset(
-    {
-        "token",
-        "access_token",
-        "api_key",
-        "apikey",
-        "password",
-        "secret",
-        "client_secret",
-        "security_token",
-        "private_key",
-        "session_id",
-    }
-)
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; each problem names the file and key."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class _Section(BaseModel):
@@ -95,54 +72,6 @@ class SyncSection(_Section):
     retry: RetrySection = RetrySection()
 
 
-class PortalSection(_Section):
-    """``[portals.<name>]``: one CRM account."""
-
-    crm: Literal["hubspot", "salesforce"]
-    token_env: str | None = None
-    token_file: str | None = None
-    base_url: str = DEFAULT_BASE_URL
-    rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 100
-    rate_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 10.0
-    rate_share: Annotated[float, Field(gt=0, le=1)] = 0.9
-    search_rate_per_second: Annotated[float, Field(gt=0, le=1000)] = 4.0
-    property_group: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "leadstage"
-    property_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "leadstage_"
-    fields: dict[str, str] = {}
-    web_events: dict[str, str] | None = None
-    engagement_types: list[Literal["emails", "calls", "meetings", "notes", "tasks"]] | None = None
-    profile: str = "default"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_inline_secrets(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            for key in data:
-                if str(key).lower() in SECRET_KEYS:
-                    raise ValueError(
-                        f"{key!r} must not be written in the config file: put the secret in an environment "
-                        "variable and name it in token_env (or name a file in token_file)"
-                    )
-        return data
-
-    @model_validator(mode="after")
-    def _one_secret_source(self) -> PortalSection:
-        if not self.token_env and not self.token_file:
-            raise ValueError("set token_env (the environment variable holding the API token) or token_file")
-        if self.token_env and self.token_file:
-            raise ValueError("set token_env or token_file, not both")
-        return self
-
-    @field_validator("web_events")
-    @classmethod
-    def _known_kinds(cls, mapping: dict[str, str] | None) -> dict[str, str] | None:
-        known = {kind.value for kind in ActivityKind}
-        for event_type, kind in (mapping or {}).items():
-            if kind not in known:
-                raise ValueError(f"{event_type} maps to unknown activity kind {kind!r}; known: {sorted(known)}")
-        return mapping
-
-
 class ProfileSection(_Section):
     """A named qualification profile (``[profiles.<name>]``); the top-level sections are profile "default"."""
 
@@ -178,7 +107,6 @@ class PortalSettings:
     crm: str
     section: PortalSection
     model: QualificationModel
-    secret_key: str  # the config key naming the secret, for error messages
 
 
 @dataclass(frozen=True)
@@ -288,8 +216,7 @@ def _build(path: Path, root: RootSection) -> Settings:
             stages=build_stage_rules(profile.stages, stages, section.crm),
             promotion=build_promotion(stages),
         )
-        secret_key = f"portals.{name}.token_env" if section.token_env else f"portals.{name}.token_file"
-        portals[name] = PortalSettings(name, section.crm, section, model, secret_key)
+        portals[name] = PortalSettings(name, section.crm, section, model)
     if problems:
         raise ConfigError(problems)
     return Settings(path=path, state_url=_state_url(path, root.state), sync=root.sync, portals=portals)
@@ -307,38 +234,3 @@ def _state_url(path: Path, state: StateSection) -> str:
         # Relative SQLite paths live next to the config file, wherever the command runs from.
         return prefix + str((path.parent / url[len(prefix) :]).resolve())
     return url
-
-
-def read_secret(settings: Settings, portal: PortalSettings) -> str:
-    """The portal's API token from its environment variable or file; ConfigError naming the key if absent."""
-    section = portal.section
-    where = f"{settings.path}:{portal.secret_key}"
-    if section.token_env:
-        value = os.environ.get(section.token_env, "").strip()
-        if not value:
-            raise ConfigError([f"{where}: environment variable {section.token_env} is not set or empty"])
-        register_secret(value)
-        return value
-    assert section.token_file is not None
-    file_path = Path(section.token_file)
-    if not file_path.is_absolute():
-        file_path = settings.path.parent / file_path
-    try:
-        value = file_path.read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise ConfigError([f"{where}: cannot read {file_path}: {error.strerror}"]) from None
-    if not value:
-        raise ConfigError([f"{where}: {file_path} is empty"])
-    register_secret(value)
-    return value
-
-
-def hubspot_field_map(section: PortalSection) -> dict[str, str]:
-    """HubSpot property -> canonical field: the defaults, with the portal's ``fields`` table on top."""
-    mapping = {crm: name for crm, name in DEFAULT_FIELD_MAP.items() if name not in section.fields}
-    mapping.update({crm: name for name, crm in section.fields.items()})
-    return mapping
-
-
-def hubspot_web_events(section: PortalSection) -> dict[str, str]:
-    return dict(section.web_events) if section.web_events is not None else dict(DEFAULT_WEB_EVENTS)

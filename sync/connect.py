@@ -7,8 +7,19 @@ from leadstage.connectors.hubspot import HubSpotConnector
 from leadstage.connectors.hubspot_client import HubSpotCalls
 from leadstage.connectors.hubspot_settings import HubSpotSettings
 from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts, TimeSource
+from leadstage.connectors.salesforce import SalesforceConnector
+from leadstage.connectors.salesforce_client import SalesforceAuth, SalesforceCalls
+from leadstage.connectors.salesforce_settings import SalesforceSettings
 
-from .config import ConfigError, PortalSettings, Settings, hubspot_field_map, hubspot_web_events, read_secret
+from .config import PortalSettings, Settings
+from .config_portals import (
+    hubspot_field_map,
+    hubspot_web_events,
+    read_salesforce_secrets,
+    read_token,
+    salesforce_campaign_kinds,
+    salesforce_field_map,
+)
 
 
 def retry_settings(settings: Settings) -> RetrySettings:
@@ -27,29 +38,44 @@ def build_connector(
     clock: TimeSource,
     rate_share: float | None = None,
 ) -> Connector:
-    """A ready connector for the portal; ConfigError (before any request) if its secret is missing."""
-    token = read_secret(settings, portal)
+    """A ready connector for the portal; ConfigError (before any request) if a secret is missing."""
     section = portal.section
     share = section.rate_share if rate_share is None else rate_share
     timeouts = Timeouts(settings.sync.timeouts.connect_seconds, settings.sync.timeouts.read_seconds)
     policy = RetryPolicy(retry_settings(settings), sleep=clock.sleep, clock=clock.monotonic)
-    if portal.crm == "hubspot":
-        limiter = RateLimiter(section.rate_limit, section.rate_interval_seconds, clock.monotonic, clock.sleep, share)
-        search_limiter = RateLimiter(max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep)
-        hub = HubSpotSettings(
-            base_url=section.base_url,
-            rate_limit=section.rate_limit,
-            rate_interval_s=section.rate_interval_seconds,
-            rate_share=share,
-            search_rate_per_second=section.search_rate_per_second,
-            property_group=section.property_group,
-            property_prefix=section.property_prefix,
-            field_map=hubspot_field_map(section),
-            engagement_types=tuple(section.engagement_types)
-            if section.engagement_types is not None
-            else HubSpotSettings().engagement_types,
-            web_events=hubspot_web_events(section),
+    limiter = RateLimiter(section.rate_limit, section.rate_interval_seconds, clock.monotonic, clock.sleep, share)
+    if portal.crm == "salesforce":
+        secrets = read_salesforce_secrets(settings.path, portal.name, section)
+        assert section.auth is not None
+        auth = SalesforceAuth(
+            mode=section.auth, login_url=section.login_url, instance_url=section.instance_url, **secrets
         )
-        calls = HubSpotCalls(token, section.base_url, limiter, search_limiter, policy, timeouts, clock.monotonic)
-        return HubSpotConnector(hub, calls)
-    raise ConfigError([f"{settings.path}:portals.{portal.name}.crm: the {portal.crm} connector is not available yet"])
+        sf_settings = SalesforceSettings(
+            object_name=section.object,
+            api_version=section.api_version,
+            field_prefix=section.field_prefix,
+            field_map=salesforce_field_map(section),
+            campaign_kinds=salesforce_campaign_kinds(section),
+            quota_share=section.quota_share,
+            bulk_threshold=section.bulk_threshold,
+        )
+        calls = SalesforceCalls(auth, section.api_version, limiter, policy, timeouts, section.quota_share)
+        return SalesforceConnector(sf_settings, calls, clock.now, clock.sleep)
+    token = read_token(settings.path, portal.name, section)
+    search_limiter = RateLimiter(max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep)
+    hub = HubSpotSettings(
+        base_url=section.base_url,
+        rate_limit=section.rate_limit,
+        rate_interval_s=section.rate_interval_seconds,
+        rate_share=share,
+        search_rate_per_second=section.search_rate_per_second,
+        property_group=section.property_group,
+        property_prefix=section.property_prefix,
+        field_map=hubspot_field_map(section),
+        engagement_types=tuple(section.engagement_types)
+        if section.engagement_types is not None
+        else HubSpotSettings().engagement_types,
+        web_events=hubspot_web_events(section),
+    )
+    calls_hs = HubSpotCalls(token, section.base_url, limiter, search_limiter, policy, timeouts, clock.monotonic)
+    return HubSpotConnector(hub, calls_hs)

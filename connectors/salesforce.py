@@ -1,0 +1,386 @@
+"""The Salesforce connector: Leads or Contacts, their Tasks, Events and campaign responses, over simple-salesforce.
+
+Reads are keyset-paged SOQL (``Id > last ORDER BY Id``); an incremental sweep adds ``SystemModstamp`` in
+``[since, until)`` and asks queryAll for the records deleted in that window. Activities are fetched for a page of
+new contacts with IN lists of 200 ids, and kept current afterwards by a stream of Tasks, Events and campaign
+members changed since the last run. Writes go through sObject Collections, 200 records a call, allOrNone false;
+a converted lead is written through its Contact; UNABLE_TO_LOCK_ROW is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from simple_salesforce import Salesforce
+
+from leadstage.mapping.model import Activity, Contact
+from leadstage.mapping.values import OUTPUT_SPECS
+
+from . import salesforce_soql as soql
+from .base import (
+    ActivityPage,
+    CheckReport,
+    ContactPage,
+    OutputField,
+    RecordFailure,
+    SetupReport,
+    SweepKind,
+    SweepPosition,
+    Update,
+    WriteResult,
+)
+from .hubspot_convert import RecordError
+from .salesforce_client import SalesforceCalls
+from .salesforce_convert import to_campaign_response, to_contact, to_event, to_task, typed_value
+from .salesforce_settings import COLLECTION_LIMIT, IN_LIST_CHUNK, LOCK_RETRIES, SalesforceSettings, custom_field_name
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+STREAM_OBJECTS = ("Task", "Event", "CampaignMember")
+_FIELD_TYPES = {
+    "number": "Number(18, 0)",
+    "enumeration": "Text(20)",
+    "datetime": "Date/Time",
+    "bool": "Checkbox",
+    "string": "Text Area(500)",
+}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SalesforceConnector:
+    """Connector for one Salesforce org (see connectors.base.Connector)."""
+
+    crm = "salesforce"
+
+    def __init__(
+        self,
+        settings: SalesforceSettings,
+        calls: SalesforceCalls,
+        now: Callable[[], datetime],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.settings = settings
+        self._calls = calls
+        self._now = now
+        self._sleep = sleep
+        self.outputs = [
+            OutputField(
+                name=spec.name,
+                crm_name=custom_field_name(settings.field_prefix, spec.name),
+                kind=spec.kind.value,
+                label=f"{spec.label} (leadstage)",
+                options=spec.options,
+                description=spec.description,
+            )
+            for spec in OUTPUT_SPECS
+        ]
+        self.output_map = {f.name: f.crm_name for f in self.outputs}
+        self.write_map = {**{name: sf for sf, name in settings.field_map.items()}, **self.output_map}
+        extra = ["Id", "SystemModstamp", "CreatedDate"]
+        if settings.object_name == "Lead":
+            extra.append("ConvertedContactId")
+        self.read_fields = sorted({*settings.field_map, *self.output_map.values(), *extra})
+
+    # -- the query helpers ----------------------------------------------------------------------------------
+    def _query(self, statement: str, include_deleted: bool = False) -> list[Json]:
+        """Every record a SOQL statement returns, following nextRecordsUrl page by page (each page retried)."""
+        endpoint = "query_all" if include_deleted else "query"
+        result = self._calls.request(endpoint, lambda sf: sf.query(statement, include_deleted=include_deleted))
+        records: list[Json] = list(result.get("records", []))
+        while not result.get("done", True) and result.get("nextRecordsUrl"):
+            next_url = str(result["nextRecordsUrl"])
+
+            def more(sf: Salesforce, url: str = next_url) -> Any:
+                return sf.query_more(url, identifier_is_url=True, include_deleted=include_deleted)
+
+            result = self._calls.request("query_more", more)
+            records.extend(result.get("records", []))
+        return records
+
+    def _window(self, position: SweepPosition) -> list[str]:
+        conditions = [f"SystemModstamp < {soql.datetime_literal(position.until)}"]
+        if position.since is not None:
+            conditions.insert(0, f"SystemModstamp >= {soql.datetime_literal(position.since)}")
+        return conditions
+
+    # -- checks and setup -----------------------------------------------------------------------------------
+    def _describe(self, object_name: str) -> dict[str, Json]:
+        described = self._calls.request("describe", lambda sf: getattr(sf, object_name).describe())
+        return {f["name"]: f for f in described.get("fields", [])}
+
+    def _targets(self) -> list[str]:
+        # Converted leads are written through their Contact: it needs the fields too.
+        return ["Lead", "Contact"] if self.settings.object_name == "Lead" else [self.settings.object_name]
+
+    def check(self) -> CheckReport:
+        missing: list[OutputField] = []
+        notes: list[str] = []
+        for object_name in self._targets():
+            present = self._describe(object_name)
+            for output in self.outputs:
+                if output.crm_name not in present:
+                    missing.append(output)
+                    notes.append(f"{object_name}.{output.crm_name} is missing")
+        signals: dict[str, list[str]] = {}
+        if self.settings.object_name == "Lead":
+            statuses = self._query("SELECT ApiName, IsConverted, IsDefault FROM LeadStatus")
+            signals["lead_status"] = [str(row.get("ApiName")) for row in statuses]
+            converted = [str(row.get("ApiName")) for row in statuses if row.get("IsConverted")]
+            notes.append(f"converted lead statuses: {', '.join(converted) or 'none'}")
+        unique = list({f.crm_name: f for f in missing}.values())
+        return CheckReport(reachable=True, missing_fields=unique, notes=notes, signal_values=signals)
+
+    def setup(self, dry_run: bool = False) -> SetupReport:
+        """Custom fields are created by an admin (Setup or the Metadata API); this lists exactly which."""
+        existing: list[str] = []
+        instructions: list[str] = []
+        for object_name in self._targets():
+            present = self._describe(object_name)
+            for output in self.outputs:
+                if output.crm_name in present:
+                    existing.append(f"{object_name}.{output.crm_name}")
+                else:
+                    instructions.append(
+                        f"Setup > Object Manager > {object_name} > Fields & Relationships > New: "
+                        f"{_FIELD_TYPES[output.kind]}, label {output.label!r}, API name {output.crm_name}; "
+                        "then grant the integration user edit access (field-level security)"
+                    )
+        return SetupReport(created=[], existing=existing, instructions=instructions)
+
+    # -- contacts -------------------------------------------------------------------------------------------
+    def pull_contacts(self, position: SweepPosition) -> Iterator[ContactPage]:
+        window = self._window(position) if position.kind is SweepKind.INCREMENTAL else []
+        after = position.after
+        while True:
+            conditions = [*window, f"Id > {soql.quote(soql.record_id(after))}"] if after else list(window)
+            statement = soql.select(
+                self.read_fields, self.settings.object_name, " AND ".join(conditions), "Id", self.settings.page_limit
+            )
+            records = self._query(statement)
+            contacts, rejected = self._convert(records)
+            if records:
+                after = str(records[-1]["Id"])
+            done = len(records) < self.settings.page_limit
+            deleted = self._deleted(position) if done and position.kind is SweepKind.INCREMENTAL else []
+            yield ContactPage(
+                contacts=contacts,
+                position=SweepPosition(position.kind, position.until, position.since, after, done),
+                rejected=rejected,
+                deleted_ids=deleted,
+            )
+            if done:
+                return
+
+    def _deleted(self, position: SweepPosition) -> list[str]:
+        statement = soql.select(
+            ["Id"], self.settings.object_name, " AND ".join(["IsDeleted = true", *self._window(position)])
+        )
+        return [str(row["Id"]) for row in self._query(statement, include_deleted=True)]
+
+    def read_contacts(self, ids: Sequence[str]) -> ContactPage:
+        contacts: list[Contact] = []
+        rejected: list[RecordFailure] = []
+        valid = [i for i in ids if soql.ID_PATTERN.match(i)]
+        for chunk in _chunks(valid, IN_LIST_CHUNK):
+            statement = soql.select(self.read_fields, self.settings.object_name, f"Id IN {soql.id_list(chunk)}")
+            found, bad = self._convert(self._query(statement))
+            contacts.extend(found)
+            rejected.extend(bad)
+        seen = {c.id for c in contacts} | {f.contact_id for f in rejected}
+        return ContactPage(contacts, None, rejected, missing_ids=[i for i in ids if i not in seen])
+
+    def _convert(self, records: Sequence[Json]) -> tuple[list[Contact], list[RecordFailure]]:
+        contacts: list[Contact] = []
+        rejected: list[RecordFailure] = []
+        for record in records:
+            try:
+                contacts.append(to_contact(record, self.settings.field_map, self.output_map))
+            except RecordError as error:
+                rejected.append(RecordFailure(error.record_id, error.reason))
+        return contacts, rejected
+
+    # -- activities -----------------------------------------------------------------------------------------
+    def _member_field(self) -> str:
+        return "LeadId" if self.settings.object_name == "Lead" else "ContactId"
+
+    _ACTIVITY_FIELDS: Mapping[str, tuple[str, ...]] = {
+        "Task": (
+            "Id",
+            "WhoId",
+            "Subject",
+            "Type",
+            "TaskSubtype",
+            "Status",
+            "ActivityDate",
+            "CallDurationInSeconds",
+            "CreatedDate",
+            "SystemModstamp",
+        ),
+        "Event": ("Id", "WhoId", "Subject", "StartDateTime", "EndDateTime", "ActivityDateTime", "SystemModstamp"),
+        "CampaignMember": (
+            "Id",
+            "Status",
+            "HasResponded",
+            "FirstRespondedDate",
+            "CreatedDate",
+            "Campaign.Name",
+            "Campaign.Type",
+            "SystemModstamp",
+        ),
+    }
+
+    def _owner_field(self, object_name: str) -> str:
+        return self._member_field() if object_name == "CampaignMember" else "WhoId"
+
+    def _activity_statement(self, object_name: str, where: str, order_by: str = "", limit: int | None = None) -> str:
+        fields = list(self._ACTIVITY_FIELDS[object_name])
+        if object_name == "CampaignMember":
+            fields.append(self._member_field())
+        return soql.select(fields, object_name, where, order_by, limit)
+
+    def _to_activity(self, object_name: str, record: Json) -> Activity | None:
+        owner = str(record.get(self._owner_field(object_name)) or "")
+        if not owner:
+            return None
+        if object_name == "Task":
+            return to_task(record, owner)
+        if object_name == "Event":
+            return to_event(record, owner, self._now())
+        return to_campaign_response(record, owner, self.settings.campaign_kinds)
+
+    def fetch_activities(self, contact_ids: Sequence[str]) -> list[Activity]:
+        activities: list[Activity] = []
+        for chunk in _chunks([i for i in contact_ids if soql.ID_PATTERN.match(i)], IN_LIST_CHUNK):
+            ids = soql.id_list(chunk)
+            for object_name in STREAM_OBJECTS:
+                statement = self._activity_statement(object_name, f"{self._owner_field(object_name)} IN {ids}")
+                for record in self._query(statement):
+                    activities.extend(self._safe_activity(object_name, record))
+        return activities
+
+    def _safe_activity(self, object_name: str, record: Json) -> list[Activity]:
+        try:
+            activity = self._to_activity(object_name, record)
+        except RecordError as error:
+            log.warning("skipping %s: %s", object_name, error)
+            return []
+        return [activity] if activity is not None else []
+
+    def pull_activity_stream(self, position: SweepPosition) -> Iterator[ActivityPage]:
+        """Tasks, Events and campaign members changed in the window, object by object, keyset-paged by Id."""
+        start_object, _, start_id = (position.after or "").partition("|")
+        objects = list(STREAM_OBJECTS)
+        if start_object in objects:
+            objects = objects[objects.index(start_object) :]
+        window = " AND ".join(self._window(position))
+        for object_name in objects:
+            after = start_id if object_name == start_object else ""
+            while True:
+                conditions = window + (f" AND Id > {soql.quote(soql.record_id(after))}" if after else "")
+                statement = self._activity_statement(object_name, conditions, "Id", self.settings.page_limit)
+                records = self._query(statement)
+                activities = [a for r in records for a in self._safe_activity(object_name, r)]
+                if records:
+                    after = str(records[-1]["Id"])
+                more = len(records) >= self.settings.page_limit
+                last = object_name == STREAM_OBJECTS[-1] and not more
+                yield ActivityPage(
+                    activities,
+                    SweepPosition(
+                        SweepKind.INCREMENTAL, position.until, position.since, f"{object_name}|{after}", last
+                    ),
+                )
+                if not more:
+                    break
+
+    # -- writes ---------------------------------------------------------------------------------------------
+    def write(self, updates: Sequence[Update]) -> WriteResult:
+        written: dict[str, datetime | None] = {}
+        failures: list[RecordFailure] = []
+        for chunk in _chunks(list(updates), COLLECTION_LIMIT):
+            ok, bad, converted = self._write_records(self.settings.object_name, {u.contact_id: u for u in chunk})
+            written.update(ok)
+            failures.extend(bad)
+            if converted:
+                ok, bad = self._write_converted(converted)
+                written.update(ok)
+                failures.extend(bad)
+        return WriteResult(written=written, failures=failures)
+
+    def _payload(self, object_name: str, record_id: str, update: Update) -> Json:
+        record: Json = {"attributes": {"type": object_name}, "id": record_id}
+        for name, value in update.values.items():
+            record[self.write_map[name]] = typed_value(name, value)
+        return record
+
+    def _write_records(
+        self, object_name: str, updates: Mapping[str, Update], targets: Mapping[str, str] | None = None
+    ) -> tuple[dict[str, datetime | None], list[RecordFailure], list[Update]]:
+        """Write one collection (``targets`` maps our contact id to the record written, for converted leads)."""
+        pending = dict(updates)
+        ok: dict[str, datetime | None] = {}
+        failures: list[RecordFailure] = []
+        converted: list[Update] = []
+        for attempt in range(LOCK_RETRIES + 1):
+            ids = list(pending)
+            body = {
+                "allOrNone": False,
+                "records": [self._payload(object_name, (targets or {}).get(i, i), pending[i]) for i in ids],
+            }
+
+            def patch(sf: Salesforce, payload: Json = body) -> Any:
+                return sf.restful("composite/sobjects", method="PATCH", json=payload)
+
+            results = self._calls.request("collections", patch)
+            locked: dict[str, Update] = {}
+            now = self._now()
+            for contact_id, result in zip(ids, results, strict=True):
+                if result.get("success"):
+                    ok[contact_id] = now
+                    continue
+                errors = result.get("errors") or [{}]
+                code = str(errors[0].get("statusCode") or "")
+                if code == "UNABLE_TO_LOCK_ROW" and attempt < LOCK_RETRIES:
+                    locked[contact_id] = pending[contact_id]
+                elif code == "CANNOT_UPDATE_CONVERTED_LEAD" and targets is None:
+                    converted.append(pending[contact_id])
+                else:
+                    message = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors)
+                    failures.append(RecordFailure(contact_id, message, retryable=code == "UNABLE_TO_LOCK_ROW"))
+            if not locked:
+                break
+            self._sleep(0.5 * (attempt + 1))  # the row lock is usually released within a second
+            pending = locked
+        return ok, failures, converted
+
+    def _write_converted(self, updates: Sequence[Update]) -> tuple[dict[str, datetime | None], list[RecordFailure]]:
+        """Converted leads are read-only: write the same fields to the Contact each was converted into."""
+        statement = soql.select(
+            ["Id", "ConvertedContactId"], "Lead", f"Id IN {soql.id_list([u.contact_id for u in updates])}"
+        )
+        targets = {
+            str(r["Id"]): str(r["ConvertedContactId"]) for r in self._query(statement) if r.get("ConvertedContactId")
+        }
+        failures = [
+            RecordFailure(u.contact_id, "the lead is converted but names no contact")
+            for u in updates
+            if u.contact_id not in targets
+        ]
+        ok, bad, _ = self._write_records(
+            "Contact", {u.contact_id: u for u in updates if u.contact_id in targets}, targets
+        )
+        return ok, failures + bad
+
+    def api_calls(self) -> int:
+        return self._calls.total_calls()
+
+    def close(self) -> None:
+        self._calls.session.close()
