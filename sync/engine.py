@@ -50,6 +50,7 @@ class RunCounts:
     unchanged: int = 0
     failed: int = 0
     duplicates: int = 0
+    deleted: int = 0
     activities: int = 0
     events: int = 0
     transitions: int = 0
@@ -177,7 +178,7 @@ class SyncRun:
         position = self._next_position(CONTACTS_STREAM, full=self.options.full)
         log.info("portal %s: %s sweep from %s", self.portal, position.kind.value, position.since or "the start")
         for page in self.connector.pull_contacts(position):
-            self._process(page.contacts, page.rejected, page.position)
+            self._process(page.contacts, page.rejected, page.position, deleted=page.deleted_ids)
 
     def _rescore_stored(self) -> None:
         """Evaluate every stored contact again from the state store alone: no reads from the CRM.
@@ -212,6 +213,7 @@ class SyncRun:
         rejected: Sequence[RecordFailure],
         position: SweepPosition | None,
         fetch: bool = True,
+        deleted: Sequence[str] = (),
     ) -> None:
         """Evaluate one page, write its real changes, and commit it (see the module docstring)."""
         now = self.now()
@@ -263,9 +265,11 @@ class SyncRun:
             self.store.save_contacts(conn, self.portal, records, self.run_id, now)
             self.store.add_transitions(conn, self.portal, transitions, self.run_id)
             self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
+            self.store.forget_contacts(conn, self.portal, deleted)
             if not updates and position is not None:
                 self.store.save_position(conn, self.portal, CONTACTS_STREAM, position, now)
         self.counts.transitions += len(transitions)
+        self.counts.deleted += len(deleted)
         failpoint("after_decisions")
         if updates:
             self._write(updates, position)

@@ -255,6 +255,14 @@ class StateStore:
             found.update({row.contact_id: dict(row.written or {}) for row in rows})
         return found
 
+    def forget_contacts(self, conn: Connection, portal: str, ids: Sequence[str]) -> None:
+        """Records deleted in the CRM: drop their state and activities (their stage history stays)."""
+        for chunk in _chunks(ids, IN_CHUNK):
+            conn.execute(delete(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)))
+            conn.execute(
+                delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
+            )
+
     def count_contacts(self, portal: str) -> int:
         with self.engine.connect() as conn:
             return int(
