@@ -33,6 +33,7 @@ from .base import (
     WriteResult,
 )
 from .hubspot_convert import RecordError
+from .salesforce_bulk import BulkJobs
 from .salesforce_client import SalesforceCalls
 from .salesforce_convert import to_campaign_response, to_contact, to_event, to_task, typed_value
 from .salesforce_settings import COLLECTION_LIMIT, IN_LIST_CHUNK, LOCK_RETRIES, SalesforceSettings, custom_field_name
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 STREAM_OBJECTS = ("Task", "Event", "CampaignMember")
+BULK_MARK = "bulk:"
 _FIELD_TYPES = {
     "number": "Number(18, 0)",
     "enumeration": "Text(20)",
@@ -66,11 +68,13 @@ class SalesforceConnector:
         calls: SalesforceCalls,
         now: Callable[[], datetime],
         sleep: Callable[[float], None],
+        monotonic: Callable[[], float],
     ) -> None:
         self.settings = settings
         self._calls = calls
         self._now = now
         self._sleep = sleep
+        self.bulk = BulkJobs(calls, sleep, monotonic)
         self.outputs = [
             OutputField(
                 name=spec.name,
@@ -157,6 +161,9 @@ class SalesforceConnector:
 
     # -- contacts -------------------------------------------------------------------------------------------
     def pull_contacts(self, position: SweepPosition) -> Iterator[ContactPage]:
+        if position.kind is SweepKind.FULL and self._bulk_read(position):
+            yield from self._pull_bulk(position)
+            return
         window = self._window(position) if position.kind is SweepKind.INCREMENTAL else []
         after = position.after
         while True:
@@ -178,6 +185,28 @@ class SalesforceConnector:
             )
             if done:
                 return
+
+    def _bulk_read(self, position: SweepPosition) -> bool:
+        """A full sweep of an object above the bulk threshold reads through a Bulk API 2.0 query job."""
+        if position.after is not None:
+            return position.after.startswith(BULK_MARK)
+        count = self._calls.request(
+            "query", lambda sf: sf.query(f"SELECT COUNT() FROM {soql.field_name(self.settings.object_name)}")
+        )
+        return int(count.get("totalSize", 0)) >= self.settings.bulk_threshold
+
+    def _pull_bulk(self, position: SweepPosition) -> Iterator[ContactPage]:
+        job_id, locator = None, ""
+        if position.after and position.after.startswith(BULK_MARK):
+            job_id, _, locator = position.after.removeprefix(BULK_MARK).partition("|")
+        statement = soql.select(self.read_fields, self.settings.object_name)
+        for records, job, next_locator in self.bulk.query(self.settings.object_name, statement, job_id, locator):
+            contacts, rejected = self._convert(records)
+            done = not next_locator
+            after = None if done else f"{BULK_MARK}{job}|{next_locator}"
+            yield ContactPage(
+                contacts, SweepPosition(position.kind, position.until, position.since, after, done), rejected
+            )
 
     def _deleted(self, position: SweepPosition) -> list[str]:
         statement = soql.select(
@@ -303,6 +332,8 @@ class SalesforceConnector:
 
     # -- writes ---------------------------------------------------------------------------------------------
     def write(self, updates: Sequence[Update]) -> WriteResult:
+        if len(updates) >= self.settings.bulk_threshold:
+            return self._write_bulk(updates)
         written: dict[str, datetime | None] = {}
         failures: list[RecordFailure] = []
         for chunk in _chunks(list(updates), COLLECTION_LIMIT):
@@ -313,6 +344,29 @@ class SalesforceConnector:
                 ok, bad = self._write_converted(converted)
                 written.update(ok)
                 failures.extend(bad)
+        return WriteResult(written=written, failures=failures)
+
+    def _write_bulk(self, updates: Sequence[Update]) -> WriteResult:
+        """One ingest job; converted leads and locked rows are then written through sObject Collections."""
+        by_id = {u.contact_id: u for u in updates}
+        rows = [{k: v for k, v in self._payload("", u.contact_id, u).items() if k != "attributes"} for u in updates]
+        for row in rows:
+            row["Id"] = row.pop("id")
+        ok_ids, failed = self.bulk.update(self.settings.object_name, rows)
+        now = self._now()
+        written: dict[str, datetime | None] = {record_id: now for record_id in ok_ids}
+        failures: list[RecordFailure] = []
+        again: list[Update] = []
+        for record_id, error in failed:
+            code = error.split(":", 1)[0]
+            if code in ("CANNOT_UPDATE_CONVERTED_LEAD", "UNABLE_TO_LOCK_ROW") and record_id in by_id:
+                again.append(by_id[record_id])
+            else:
+                failures.append(RecordFailure(record_id, error))
+        if again:
+            retried = self.write(again)
+            written.update(retried.written)
+            failures.extend(retried.failures)
         return WriteResult(written=written, failures=failures)
 
     def _payload(self, object_name: str, record_id: str, update: Update) -> Json:

@@ -60,7 +60,7 @@ def build_connector(
             bulk_threshold=section.bulk_threshold,
         )
         calls = SalesforceCalls(auth, section.api_version, limiter, policy, timeouts, section.quota_share)
-        return SalesforceConnector(sf_settings, calls, clock.now, clock.sleep)
+        return SalesforceConnector(sf_settings, calls, clock.now, clock.sleep, clock.monotonic)
     token = read_token(settings.path, portal.name, section)
     search_limiter = RateLimiter(max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep)
     hub = HubSpotSettings(

@@ -46,7 +46,7 @@ def connector(mode="session", quota_share=0.8, clock=None):
         Timeouts(3.0, 20.0),
         quota_share,
     )
-    return SalesforceConnector(SalesforceSettings(), calls, clock.now, clock.sleep), clock
+    return SalesforceConnector(SalesforceSettings(), calls, clock.now, clock.sleep, clock.monotonic), clock
 
 
 def query_answer(records, headers=None):
