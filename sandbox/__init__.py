@@ -1,4 +1,4 @@
-"""A HubSpot-compatible CRM API on loopback, with realistic seeded data, for tests and demos.
+"""HubSpot- and Salesforce-compatible CRM APIs on loopback, with realistic seeded data, for tests and demos.
 
 It speaks the real HubSpot v3 paths, JSON shapes, status codes and limits, so the real
 `hubspot-api-client` talks to it unchanged::
@@ -33,11 +33,47 @@ reject writes, change property options), `sb.inject(...)` for scripted faults, `
 random faults, `SandboxConfig.clock` for a fake clock that drives every timestamp and rate-limit window,
 `sb.dump(path)` / `sb.load(path)` for data files (format in `datafile.py`).
 Run it standalone with `python -m leadstage.sandbox --contacts 2000 --port 8765`.
+
+Salesforce (same object, same port, paths under /services/), for the real simple-salesforce::
+
+    from simple_salesforce import Salesforce
+    from leadstage.sandbox import salesforce_session
+
+    sb.seed_salesforce(n_leads=2000, seed=7)       # Leads (15% converted, with Contacts), Campaigns, activities
+    sf = Salesforce(username="admin@example.com", password="password", security_token="TOKEN",
+                    session=salesforce_session(sb.url))   # https://... rewritten to the sandbox
+    sf.query_all("SELECT Id, Email FROM Lead WHERE IsConverted = false")
+
+    sf.login / sf.oauth         POST /services/Soap/u/{v} (SOAP login), POST /services/oauth2/token
+    sf.query / sf.query_all / sf.query_more   GET /services/data/vXX.X/query?q=, /queryAll?q=, /query/{locator}-{n}
+    sf.describe / sf.describe_global          GET .../sobjects/{Object}/describe, .../sobjects
+    sf.sobject                  GET/PATCH .../sobjects/{Object}/{id}
+    sf.collections              PATCH .../composite/sobjects (up to 200 updates)
+    sf.updated / sf.deleted     GET .../sobjects/{Object}/updated|deleted?start=&end=
+    sf.bulk.query.{create,status,results,abort,delete}   .../jobs/query[/{id}[/results]]
+    sf.bulk.ingest.{create,upload,close,status,results,delete}   .../jobs/ingest[/{id}[/batches|/<results>]]
+    sf.limits / sf.versions     GET .../limits, GET /services/data
+
+Test controls: `sb.salesforce` (add/update/delete records, convert_lead, add_custom_fields, lock_rows,
+expire_sessions, set_api_usage, lead_statuses, issue_session); `inject()` and `FaultRates(endpoints=...)`
+take the sf.* names too.
 """
 
 from leadstage.sandbox.config import FaultRates, RateLimit, SandboxConfig
 from leadstage.sandbox.core import Sandbox
 from leadstage.sandbox.hubspot_portal import HubSpotPortal
+from leadstage.sandbox.salesforce_client import salesforce_session
+from leadstage.sandbox.salesforce_org import LeadStatusValue, SalesforceOrg
 from leadstage.sandbox.server import RequestRecord
 
-__all__ = ["FaultRates", "HubSpotPortal", "RateLimit", "RequestRecord", "Sandbox", "SandboxConfig"]
+__all__ = [
+    "FaultRates",
+    "HubSpotPortal",
+    "LeadStatusValue",
+    "RateLimit",
+    "RequestRecord",
+    "SalesforceOrg",
+    "Sandbox",
+    "SandboxConfig",
+    "salesforce_session",
+]

@@ -34,6 +34,17 @@ PROFESSIONAL_TEN_SECONDLY = 190
 TEN_SECONDS_MS = 10_000
 REAL_SEARCH_RATE_PER_SECOND = 5
 
+# --- Salesforce org defaults (see CRM-NOTES.md, Salesforce section) --------------------------------------
+SALESFORCE_API_VERSION = "59.0"
+SALESFORCE_DAILY_LIMIT = 15_000  # a Developer Edition org's rolling 24 h API request allocation
+SALESFORCE_QUERY_BATCH = 2_000  # records per query page (the REST default and maximum)
+SALESFORCE_CONSUMER_KEY = "sandbox-consumer-key"
+
+
+def _default_salesforce_users() -> dict[str, tuple[str, str]]:
+    return {"admin@example.com": ("password", "TOKEN")}
+
+
 BATCH_VALIDATION_PARTIAL = "partial"
 BATCH_VALIDATION_ALL_OR_NOTHING = "all_or_nothing"
 
@@ -107,6 +118,13 @@ class SandboxConfig:
     association_page_size: int = ASSOCIATIONS_PAGE_SIZE
     events_max_limit: int = EVENTS_LIMIT_MAX
     batch_validation: str = BATCH_VALIDATION_PARTIAL
+    # Salesforce (paths under /services/): users as username -> (password, security token)
+    salesforce_users: dict[str, tuple[str, str]] = field(default_factory=_default_salesforce_users)
+    salesforce_consumer_key: str = SALESFORCE_CONSUMER_KEY
+    salesforce_api_version: str = SALESFORCE_API_VERSION
+    salesforce_daily_limit: int = SALESFORCE_DAILY_LIMIT
+    salesforce_query_batch: int = SALESFORCE_QUERY_BATCH
+    salesforce_session_ttl_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.batch_validation not in (BATCH_VALIDATION_PARTIAL, BATCH_VALIDATION_ALL_OR_NOTHING):
@@ -114,3 +132,7 @@ class SandboxConfig:
                 f"SandboxConfig.batch_validation must be {BATCH_VALIDATION_PARTIAL!r} or "
                 f"{BATCH_VALIDATION_ALL_OR_NOTHING!r}, not {self.batch_validation!r}"
             )
+        if not self.salesforce_users:
+            raise ValueError("SandboxConfig.salesforce_users needs at least one user")
+        if not 1 <= self.salesforce_query_batch <= SALESFORCE_QUERY_BATCH:
+            raise ValueError(f"SandboxConfig.salesforce_query_batch must be in 1..{SALESFORCE_QUERY_BATCH}")

@@ -1,4 +1,4 @@
-"""`Sandbox`: the portal, the HTTP server and the test controls behind one object."""
+"""`Sandbox`: the HubSpot portal, the Salesforce org, the HTTP server and the test controls behind one object."""
 
 from __future__ import annotations
 
@@ -9,35 +9,50 @@ from typing import Any
 
 from leadstage.sandbox import datafile
 from leadstage.sandbox.config import SandboxConfig
-from leadstage.sandbox.faults import Injector, InjectRule, RandomFaults
+from leadstage.sandbox.faults import Injector, InjectRule
 from leadstage.sandbox.http import Router
 from leadstage.sandbox.hubspot_activity_routes import ActivityRoutes
 from leadstage.sandbox.hubspot_portal import FIRST_CONTACT_ID, HubSpotPortal
 from leadstage.sandbox.hubspot_property_routes import PropertyRoutes
 from leadstage.sandbox.hubspot_routes import ContactRoutes
 from leadstage.sandbox.limits import RateLimiter
+from leadstage.sandbox.salesforce_auth import AuthRoutes
+from leadstage.sandbox.salesforce_bulk import BulkRoutes
+from leadstage.sandbox.salesforce_custom_fields import LEADSTAGE_FIELDS
+from leadstage.sandbox.salesforce_gate import SalesforceGate, SalesforceRandomFaults
+from leadstage.sandbox.salesforce_org import SalesforceOrg
+from leadstage.sandbox.salesforce_query_routes import QueryRoutes
+from leadstage.sandbox.salesforce_routes import RecordRoutes
+from leadstage.sandbox.salesforce_seed import seed_org
 from leadstage.sandbox.seed import generate
 from leadstage.sandbox.server import Pipeline, RequestRecord, RequestStats, ServerThread
 from leadstage.sandbox.timeutil import clock_ms, datetime_to_ms
 
 DEFAULT_SEED_CONTACTS = 2_000
 DEFAULT_SEED = 7
+DEFAULT_SEED_LEADS = 2_000
 
 
 class Sandbox:
-    """A HubSpot-compatible API on loopback, with seeded data, limits, faults and request counting."""
+    """HubSpot- and Salesforce-compatible APIs on one loopback port, with seeded data, limits, faults and counting."""
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.hubspot = HubSpotPortal(clock=self.config.clock)
+        self.salesforce = SalesforceOrg(self.config)
         self._stats = RequestStats()
         self._injector = Injector()
         faults = self.config.faults
-        self._random_faults = RandomFaults(faults, self.config.retry_after) if faults else None
+        self._random_faults = SalesforceRandomFaults(faults, self.config.retry_after) if faults else None
         router = Router()
         ContactRoutes(self.hubspot, self.config).register(router)
         PropertyRoutes(self.hubspot).register(router)
         ActivityRoutes(self.hubspot, self.config).register(router)
+        AuthRoutes(self.salesforce, self._authority).register(router)
+        QueryRoutes(self.salesforce).register(router)
+        RecordRoutes(self.salesforce).register(router)
+        BulkRoutes(self.salesforce).register(router)
+        gate = SalesforceGate(self.salesforce, self.config, router, self._injector, self._random_faults)
         self._pipeline = Pipeline(
             self.config,
             router,
@@ -45,6 +60,7 @@ class Sandbox:
             self._injector,
             RateLimiter(self.config, self.config.clock),
             self._random_faults,
+            gate.answer,
         )
         self._server: ServerThread | None = None
 
@@ -61,6 +77,26 @@ class Sandbox:
             portal.contacts = contacts
             portal.next_contact_id = FIRST_CONTACT_ID + n_contacts
             portal.timelines.reset(seed, now_ms, profiles)
+
+    def seed_salesforce(
+        self,
+        n_leads: int = DEFAULT_SEED_LEADS,
+        seed: int = DEFAULT_SEED,
+        now: datetime | None = None,
+        with_leadstage_fields: bool = True,
+    ) -> None:
+        """Replace the Salesforce org's data with `n_leads` deterministic Leads (about 15% converted, with their
+        Contacts), Campaigns and 6 months of activities; `with_leadstage_fields` adds the LeadStage_*__c fields."""
+        now_ms = datetime_to_ms(now) if now is not None else clock_ms(self.config.clock)
+        org = self.salesforce
+        with org.lock:
+            org.clear()
+            seeded = seed_org(seed, n_leads, now_ms, org.owner_ids)
+            org.install(seeded.tables, seeded.activities)
+            org.accounts.update(seeded.accounts)
+            if with_leadstage_fields:
+                for object_name in ("Lead", "Contact"):
+                    org.add_custom_fields(object_name, LEADSTAGE_FIELDS)
 
     def load(self, path: str | Path) -> None:
         """Replace all data with a data file's (see datafile.py for the format)."""
@@ -114,8 +150,16 @@ class Sandbox:
 
     @property
     def url(self) -> str:
-        """The base URL to pass as the HubSpot client's host."""
+        """The base URL to pass as the HubSpot client's host (and to `salesforce_session`)."""
         return f"http://{self.config.host}:{self.port}"
+
+    @property
+    def salesforce_instance_url(self) -> str:
+        """The Salesforce instance URL logins report ("https://127.0.0.1:PORT"; `salesforce_session` maps it)."""
+        return f"https://{self._authority()}"
+
+    def _authority(self) -> str:
+        return f"{self.config.host}:{self.port}"
 
     # ----- observation ------------
     def counts(self) -> dict[str, int]:
@@ -149,7 +193,9 @@ class Sandbox:
         """Answer the next `times` requests to `endpoint` (None: any) with this fault instead of serving them.
 
         `reset=True` closes the connection without an answer; `delay_s` sleeps, then serves normally.
-        Without `body`, the status gets HubSpot's usual error body (429: the ten-secondly rate-limit body).
+        Without `body`, the status gets HubSpot's usual error body (429: the ten-secondly rate-limit body),
+        or on Salesforce endpoints (sf.*) Salesforce's `[{"message", "errorCode"}]` (500 UNKNOWN_EXCEPTION,
+        503 SERVER_UNAVAILABLE, ...).
         """
         if times < 1:
             raise ValueError("inject(times=...) must be at least 1")

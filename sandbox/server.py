@@ -2,6 +2,8 @@
 
 Pipeline order: count -> authenticate -> route -> scripted fault -> rate limit -> random fault ->
 latency -> handler. Faults answer before the handler runs, so a faulted request applies no write.
+Salesforce paths (/services/...) are counted and logged here too, but answered by the Salesforce gate
+(session auth, the org's API quota; see salesforce_gate.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,11 +24,13 @@ from leadstage.sandbox.faults import FaultAction, Injector, RandomFaults
 from leadstage.sandbox.http import (
     CATEGORY_AUTH,
     ApiError,
+    Handler,
     Request,
     Response,
     Router,
 )
 from leadstage.sandbox.limits import RateLimiter
+from leadstage.sandbox.salesforce_http import SALESFORCE_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +112,10 @@ class Pipeline:
         injector: Injector,
         limiter: RateLimiter,
         random_faults: RandomFaults | None,
+        salesforce: Callable[[Request, Handler | None], Response] | None = None,
     ) -> None:
         self._config = config
+        self._salesforce = salesforce
         self._router = router
         self._stats = stats
         self._injector = injector
@@ -143,6 +150,8 @@ class Pipeline:
         return response
 
     def _answer(self, request: Request, handler: Any) -> Response:
+        if self._salesforce is not None and request.path.startswith(SALESFORCE_PREFIX):
+            return self._salesforce(request, handler)
         if request.token is None:
             return ApiError(401, AUTH_MISSING, CATEGORY_AUTH).to_response()
         if request.token not in self._config.tokens:
