@@ -54,9 +54,10 @@ Salesforce (same object, same port, paths under /services/), for the real simple
     sf.bulk.ingest.{create,upload,close,status,results,delete}   .../jobs/ingest[/{id}[/batches|/<results>]]
     sf.limits / sf.versions     GET .../limits, GET /services/data
 
-Test controls: `sb.salesforce` (add/update/delete records, convert_lead, add_custom_fields, lock_rows,
-expire_sessions, set_api_usage, lead_statuses, issue_session); `inject()` and `FaultRates(endpoints=...)`
-take the sf.* names too.
+`sb.salesforce_instance_url` ("https://127.0.0.1:PORT") with `sb.salesforce.issue_session()` makes a direct
+(session id + instance URL) client. Test controls: `sb.salesforce` (add/update/delete records, convert_lead,
+add_custom_fields, lock_rows, expire_sessions, set_api_usage, lead_statuses, issue_session); `inject()` and
+`FaultRates(endpoints=...)` take the sf.* names too.
 """
 
 from leadstage.sandbox.config import FaultRates, RateLimit, SandboxConfig

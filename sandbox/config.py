@@ -1,4 +1,4 @@
-"""Configuration of the sandbox and the HubSpot API limits it enforces.
+"""Configuration of the sandbox and the HubSpot API limits it enforces (and the Salesforce org's defaults).
 
 Every number the sandbox enforces lives here as a named constant, so a test (or a reader) can see what
 the real API allows without digging through handlers.

@@ -94,6 +94,7 @@ class Sandbox:
             seeded = seed_org(seed, n_leads, now_ms, org.owner_ids)
             org.install(seeded.tables, seeded.activities)
             org.accounts.update(seeded.accounts)
+            org.created_ms = seeded.created_ms
             if with_leadstage_fields:
                 for object_name in ("Lead", "Contact"):
                     org.add_custom_fields(object_name, LEADSTAGE_FIELDS)

@@ -24,6 +24,10 @@ LEAD_TO_CONTACT = (
     ("Phone", "Phone"),
     ("LeadSource", "LeadSource"),
     ("HasOptedOutOfEmail", "HasOptedOutOfEmail"),
+    ("MailingStreet", "Street"),
+    ("MailingCity", "City"),
+    ("MailingState", "State"),
+    ("MailingPostalCode", "PostalCode"),
     ("MailingCountry", "Country"),
     ("OwnerId", "OwnerId"),
 )

@@ -89,36 +89,39 @@ class SalesforceGate:
         public = request.endpoint in PUBLIC_ENDPOINTS or not request.path.startswith(DATA_PREFIX)
         if not public and self.org.session(request.token) is None:
             return SalesforceError(401, "INVALID_SESSION_ID", SESSION_INVALID_MESSAGE).to_response()
-        if handler is None:
-            return self._not_found(request)
-        response = self._fault(self.injector.take(request.endpoint, self.config.retry_after))
-        if response is None:
-            refusal = None if public else self._admit()
-            if refusal is not None:
-                return refusal
-            drawn = self.random_faults.draw(request.endpoint) if self.random_faults is not None else None
-            response = self._fault(drawn)
-            if response is None:
-                if drawn is not None:
-                    request.fail_one_input = drawn.fail_one_input
-                if self.config.latency_ms:
-                    time.sleep(self.config.latency_ms / 1000)
-                try:
-                    response = handler(request)
-                except SalesforceError as error:
-                    response = error.to_response()
+        response = self._serve(request, handler, public)
         if not public and not response.reset:
             response.headers.setdefault(LIMIT_INFO_HEADER, self._usage())
         return response
+
+    def _serve(self, request: Request, handler: Handler | None, public: bool) -> Response:
+        if handler is None:
+            return self._not_found(request)
+        scripted = self._fault(self.injector.take(request.endpoint, self.config.retry_after))
+        if scripted is not None:
+            return scripted
+        refusal = None if public else self._admit()
+        if refusal is not None:
+            return refusal
+        drawn = self.random_faults.draw(request.endpoint) if self.random_faults is not None else None
+        faulted = self._fault(drawn)
+        if faulted is not None:
+            return faulted
+        if drawn is not None:
+            request.fail_one_input = drawn.fail_one_input
+        if self.config.latency_ms:
+            time.sleep(self.config.latency_ms / 1000)
+        try:
+            return handler(request)
+        except SalesforceError as error:
+            return error.to_response()
 
     def _admit(self) -> Response | None:
         """Count this request against the rolling 24 h quota, or refuse it (403) when it is used up."""
         with self.org.lock:
             now = self.config.clock()
             if self.org.usage.used(now) >= self.org.usage.limit:
-                refusal = SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", LIMIT_EXCEEDED_MESSAGE).to_response()
-                refusal.headers[LIMIT_INFO_HEADER] = self._usage()
-                return refusal
+                return SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", LIMIT_EXCEEDED_MESSAGE).to_response()
             self.org.usage.take(now)
         return None
 

@@ -21,6 +21,7 @@ from leadstage.sandbox.timeutil import MS_PER_DAY
 
 Table = dict[str, dict[str, Any]]
 CREATED_WINDOW_DAYS = 548  # CreatedDate spreads over the 18 months before now
+ORG_SETUP_LEAD_DAYS = 30  # the org (and its LeadStatus rows) existed a month before the first Lead
 MIN_COMPANIES = 40
 LEADS_PER_COMPANY = 3
 BIG_ACCOUNT_SHARE = 0.3
@@ -62,6 +63,7 @@ INDUSTRY_PICKLIST = {
     "Logistics": "Transportation",
 }
 PHONE_PREFIXES = {country[0]: country[3] for country in data.COUNTRIES}
+CITIES = {country[0]: country[4] for country in data.COUNTRIES}
 EMPLOYEES_BY_BAND = {
     "1-5": (1, 5),
     "5-25": (5, 25),
@@ -75,11 +77,13 @@ EMPLOYEES_BY_BAND = {
 
 @dataclass(frozen=True)
 class SeededOrg:
-    """What `seed_org` made: the tables to install, the activity generator, and the Account ids by company."""
+    """What `seed_org` made: the tables to install, the activity generator, the Account ids by company, and when
+    the org was set up (before its oldest record)."""
 
     tables: dict[str, Table]
     activities: Callable[[], dict[str, Table]]
     accounts: dict[str, str]
+    created_ms: int
 
 
 def _slug(text: str) -> str:
@@ -125,6 +129,7 @@ class LeadFactory:
         first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
         lead: dict[str, Any] = {"Id": lead_id, "IsDeleted": False, "FirstName": first, "LastName": last}
         lead.update(self._employment(rng, first, last))
+        lead["City"] = CITIES[lead["Country"]][int(rng.random() * len(CITIES[lead["Country"]]))]
         if rng.random() < PHONE_SHARE:
             prefix = PHONE_PREFIXES[lead["Country"]]
             lead["Phone"] = f"{prefix} {rng.randrange(200, 999)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
@@ -195,7 +200,7 @@ class LeadFactory:
             if lead.get(field) is not None:
                 contact[field] = lead[field]
         contact["Department"] = rng.choice(data.FUNCTIONS)
-        contact["MailingCountry"] = lead["Country"]
+        contact.update(MailingCity=lead["City"], MailingCountry=lead["Country"])
         contact.update(OwnerId=lead["OwnerId"], CreatedById=lead["OwnerId"], CreatedDate=sf_datetime(converted_ms))
         contact["LastModifiedDate"], contact["SystemModstamp"] = _stamps(rng, converted_ms, converted_ms, self.now_ms)
         return contact
@@ -222,4 +227,5 @@ def seed_org(seed: int, n_leads: int, now_ms: int, owners: list[str]) -> SeededO
     campaign_table = campaigns(now_ms, owners[0])
     plan = ActivityPlan(seed, now_ms, profiles, list(campaign_table.values()))
     tables = {"Lead": leads, "Contact": contacts, "Campaign": campaign_table}
-    return SeededOrg(tables, plan.generate, factory.accounts)
+    created_ms = now_ms - (CREATED_WINDOW_DAYS + ORG_SETUP_LEAD_DAYS) * MS_PER_DAY
+    return SeededOrg(tables, plan.generate, factory.accounts, created_ms)

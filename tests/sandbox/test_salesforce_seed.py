@@ -57,7 +57,7 @@ def test_a_lead_does_not_depend_on_how_many_were_seeded() -> None:
     small.seed_salesforce(n_leads=50, seed=3, now=NOW)
     large.seed_salesforce(n_leads=500, seed=3, now=NOW)
 
-    company_fields = {"Company", "Email", "Industry", "Country", "NumberOfEmployees", "AnnualRevenue", "Phone"}
+    company_fields = {"Company", "Email", "Industry", "Country", "City", "NumberOfEmployees", "AnnualRevenue", "Phone"}
     for number in (1, 17, 49):
         lead_id = make_id("00Q", number)
         mine, theirs = small.salesforce.records("Lead")[lead_id], large.salesforce.records("Lead")[lead_id]
