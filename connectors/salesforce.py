@@ -9,6 +9,7 @@ a converted lead is written through its Contact; UNABLE_TO_LOCK_ROW is retried.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -35,7 +36,7 @@ from .base import (
 from .hubspot_convert import RecordError
 from .salesforce_bulk import BulkJobs
 from .salesforce_client import SalesforceCalls
-from .salesforce_convert import to_campaign_response, to_contact, to_event, to_task, typed_value
+from .salesforce_convert import text_value, to_campaign_response, to_contact, to_event, to_task, typed_value
 from .salesforce_settings import COLLECTION_LIMIT, IN_LIST_CHUNK, LOCK_RETRIES, SalesforceSettings, custom_field_name
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,20 @@ class SalesforceConnector:
                 contacts.append(to_contact(record, self.settings.field_map, self.output_map))
             except RecordError as error:
                 rejected.append(RecordFailure(error.record_id, error.reason))
-        return contacts, rejected
+        return self._with_contact_outputs(contacts), rejected
+
+    def _with_contact_outputs(self, contacts: list[Contact]) -> list[Contact]:
+        """Converted leads are written through their Contact, so what the CRM holds is on the Contact."""
+        converted = {c.fields["converted_contact_id"]: c.id for c in contacts if c.get("converted_contact_id")}
+        if not converted:
+            return contacts
+        held: dict[str, dict[str, str]] = {}
+        fields = ["Id", *self.output_map.values()]
+        for chunk in _chunks(sorted(converted), IN_LIST_CHUNK):
+            for record in self._query(soql.select(fields, "Contact", f"Id IN {soql.id_list(chunk)}")):
+                values = {name: text_value(record.get(sf)) for name, sf in self.output_map.items()}
+                held[converted[str(record["Id"])]] = {k: v for k, v in values.items() if v is not None}
+        return [dataclasses.replace(c, written=held[c.id]) if c.id in held else c for c in contacts]
 
     # -- activities -----------------------------------------------------------------------------------------
     def _member_field(self) -> str:

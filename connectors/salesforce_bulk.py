@@ -99,7 +99,8 @@ class BulkJobs:
         data = to_csv(rows)
         self._calls.request(
             "bulk.ingest.upload",
-            lambda sf: self._client(sf, object_name).upload_job_data(job_id, data, job.get("contentUrl")),
+            # Like simple-salesforce itself, upload to the job's batches URL (contentUrl is relative).
+            lambda sf: self._client(sf, object_name).upload_job_data(job_id, data),
         )
         self._calls.request("bulk.ingest.close", lambda sf: self._client(sf, object_name).close_job(job_id))
         self._wait(object_name, job_id, is_query=False)

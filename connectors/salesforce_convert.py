@@ -28,7 +28,8 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _text(value: Any) -> str | None:
+def text_value(value: Any) -> str | None:
+    """A Salesforce JSON value as the canonical string (booleans true/false, whole numbers without .0)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -59,7 +60,7 @@ def to_contact(record: Mapping[str, Any], field_map: Mapping[str, str], output_m
     )
     fields: dict[str, str] = {}
     for sf_name, name in field_map.items():
-        value = _text(record.get(sf_name))
+        value = text_value(record.get(sf_name))
         if value is not None:
             if len(value) > MAX_FIELD_CHARS:
                 raise RecordError(record_id, f"field {sf_name} is {len(value):,} characters long")
@@ -67,7 +68,9 @@ def to_contact(record: Mapping[str, Any], field_map: Mapping[str, str], output_m
     converted_to = record.get("ConvertedContactId")
     if converted_to:
         fields["converted_contact_id"] = str(converted_to)
-    written = {name: text for name, sf_name in output_map.items() if (text := _text(record.get(sf_name))) is not None}
+    written = {
+        name: text for name, sf_name in output_map.items() if (text := text_value(record.get(sf_name))) is not None
+    }
     return Contact(
         id=record_id,
         updated_at=updated,
@@ -92,9 +95,9 @@ def to_task(record: Mapping[str, Any], contact_id: str) -> Activity:
     record_id = str(record.get("Id"))
     when = _required_time(record_id, record.get("CreatedDate") or record.get("ActivityDate"), "CreatedDate")
     attributes = {
-        "subject": _text(record.get("Subject")),
-        "status": _text(record.get("Status")),
-        "type": _text(record.get("Type")),
+        "subject": text_value(record.get("Subject")),
+        "status": text_value(record.get("Status")),
+        "type": text_value(record.get("Type")),
     }
     duration = record.get("CallDurationInSeconds")
     if duration is not None:
@@ -112,7 +115,10 @@ def to_event(record: Mapping[str, Any], contact_id: str, now: datetime) -> Activ
     record_id = str(record.get("Id"))
     start = _required_time(record_id, record.get("StartDateTime") or record.get("ActivityDateTime"), "StartDateTime")
     end = parse_time(record.get("EndDateTime")) or start
-    attributes = {"title": _text(record.get("Subject")) or "", "outcome": "COMPLETED" if end <= now else "SCHEDULED"}
+    attributes = {
+        "title": text_value(record.get("Subject")) or "",
+        "outcome": "COMPLETED" if end <= now else "SCHEDULED",
+    }
     return Activity(f"Event:{record_id}", contact_id, ActivityKind.MEETING, start, attributes)
 
 
@@ -126,8 +132,8 @@ def to_campaign_response(record: Mapping[str, Any], contact_id: str, kinds: Mapp
     when = _required_time(
         record_id, record.get("FirstRespondedDate") or record.get("CreatedDate"), "FirstRespondedDate"
     )
-    name = _text(campaign.get("Name")) or ""
-    attributes = {"campaign": name, "title": name, "status": _text(record.get("Status")) or ""}
+    name = text_value(campaign.get("Name")) or ""
+    attributes = {"campaign": name, "title": name, "status": text_value(record.get("Status")) or ""}
     if kind == ActivityKind.FORM_SUBMISSION:
         attributes["form"] = name
     return Activity(f"CampaignMember:{record_id}", contact_id, kind, when, attributes)

@@ -378,13 +378,13 @@ def demo(
     as_json: JsonOpt = False,
     contacts: Annotated[int, typer.Option(help="Contacts in the seeded sandbox.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed of the seeded data.")] = 7,
-    crm: Annotated[str, typer.Option(help="Which CRM the sandbox plays: hubspot.")] = "hubspot",
+    crm: Annotated[str, typer.Option(help="Which CRM the sandbox plays: hubspot or salesforce.")] = "hubspot",
 ) -> None:
     """Run the real sync against a seeded local sandbox: setup, a first sync, then a second one."""
     from .demo import run_demo
 
-    if crm != "hubspot":
-        _fail(EXIT_CONFIG, [f"leadstage: --crm {crm}: only hubspot is available in this version"])
+    if crm not in ("hubspot", "salesforce"):
+        _fail(EXIT_CONFIG, [f"leadstage: --crm {crm}: choose hubspot or salesforce"])
     with _errors():
         result = run_demo(contacts=contacts, seed=seed, crm=crm, console=None if as_json else out)
     if as_json:

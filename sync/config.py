@@ -175,8 +175,13 @@ def load_settings(path: Path, overrides: Mapping[str, Any] | None = None) -> Set
         raise ConfigError([f"{path}: cannot read the config file: {error.strerror}"]) from None
     if overrides:
         raw = _merge(raw, overrides)
+    return settings_from_data(path, raw)
+
+
+def settings_from_data(path: Path, data: Mapping[str, Any]) -> Settings:
+    """Validate already-parsed config data; ``path`` is where it came from (for messages and relative paths)."""
     try:
-        root = RootSection.model_validate(raw)
+        root = RootSection.model_validate(data)
     except ValidationError as error:
         raise ConfigError(format_errors(path, error)) from None
     return _build(path, root)

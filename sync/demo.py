@@ -11,6 +11,7 @@ import os
 import secrets
 import tempfile
 import time
+import tomllib
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -22,12 +23,14 @@ from rich.table import Table
 from leadstage.connectors.resilience import SystemClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 
-from .config import Settings, load_settings
+from .config import Settings, settings_from_data
 from .connect import build_connector
 from .engine import RunOptions, RunSummary, SyncRun
 from .state import StateStore
 
 DEMO_TOKEN_ENV = "LEADSTAGE_DEMO_TOKEN"
+DEMO_USER_ENV = "LEADSTAGE_DEMO_USER"
+SALESFORCE_USER = "demo@leadstage.example"
 DEMO_PORTAL = "main"
 
 
@@ -36,24 +39,32 @@ def example_config_text() -> str:
     return resources.files("leadstage").joinpath("config.example.toml").read_text(encoding="utf-8")
 
 
-def demo_settings(folder: Path, base_url: str) -> Settings:
-    """The example config, pointed at the sandbox and a state database in ``folder``."""
-    path = folder / "leadstage.toml"
-    path.write_text(example_config_text(), encoding="utf-8")
-    overrides = {
-        "state": {"url": f"sqlite:///{folder / 'demo.db'}"},
-        "portals": {
-            DEMO_PORTAL: {
-                "base_url": base_url,
-                "token_env": DEMO_TOKEN_ENV,
-                # The sandbox has no rate limit by default; the demo should not wait on one either.
-                "rate_limit": 10_000,
-                "rate_interval_seconds": 1,
-                "search_rate_per_second": 1000,
-            }
-        },
-    }
-    return load_settings(path, overrides)
+def demo_settings(folder: Path, box: Sandbox, crm: str) -> Settings:
+    """The example config's qualification model, with one portal on the sandbox and a state database in ``folder``."""
+    data = tomllib.loads(example_config_text())
+    data["state"] = {"url": f"sqlite:///{folder / 'demo.db'}"}
+    # The sandbox has no rate limit by default; the demo should not wait on one either.
+    fast = {"rate_limit": 10_000, "rate_interval_seconds": 1}
+    if crm == "salesforce":
+        portal = {
+            "crm": "salesforce",
+            "auth": "password",
+            "login_url": box.url,
+            "username_env": DEMO_USER_ENV,
+            "password_env": DEMO_TOKEN_ENV,
+            **fast,
+        }
+    else:
+        portal = {
+            "crm": "hubspot",
+            "base_url": box.url,
+            "token_env": DEMO_TOKEN_ENV,
+            "search_rate_per_second": 1000,
+            "web_events": data["portals"]["main"].get("web_events"),
+            **fast,
+        }
+    data["portals"] = {DEMO_PORTAL: {k: v for k, v in portal.items() if v is not None}}
+    return settings_from_data(folder / "leadstage.toml", data)
 
 
 def _run_dict(summary: RunSummary) -> dict[str, Any]:
@@ -79,25 +90,30 @@ def run_demo(
     clock = SystemClock()
     token = "demo-" + secrets.token_hex(8)
     started = time.monotonic()
-    with (
-        tempfile.TemporaryDirectory(prefix="leadstage-demo-") as tmp,
-        Sandbox(SandboxConfig(tokens=(token,))) as box,
-    ):
+    config = SandboxConfig(tokens=(token,), salesforce_users={SALESFORCE_USER: (token, "")})
+    with tempfile.TemporaryDirectory(prefix="leadstage-demo-") as tmp, Sandbox(config) as box:
         if console:
-            console.print(f"[bold]leadstage demo[/bold]: seeding a sandbox {crm} portal with {contacts:,} contacts...")
-        box.seed(n_contacts=contacts, seed=seed, now=clock.now())
+            console.print(f"[bold]leadstage demo[/bold]: seeding a sandbox {crm} with {contacts:,} people...")
+        if crm == "salesforce":
+            box.seed_salesforce(n_leads=contacts, seed=seed, now=clock.now(), with_leadstage_fields=True)
+        else:
+            box.seed(n_contacts=contacts, seed=seed, now=clock.now())
         url = box.start()
         os.environ[DEMO_TOKEN_ENV] = token
+        os.environ[DEMO_USER_ENV] = SALESFORCE_USER
         try:
-            settings = demo_settings(Path(tmp), url)
+            settings = demo_settings(Path(tmp), box, crm)
             portal = settings.portal(DEMO_PORTAL)
             connector = build_connector(settings, portal, clock)
             store = StateStore(settings.state_url)
             setup = connector.setup()
             if console:
-                console.print(
-                    f"setup: created {len(setup.created)} properties in group 'leadstage' on the sandbox at {url}"
+                what = (
+                    f"created {len(setup.created)} properties in group 'leadstage'"
+                    if crm == "hubspot"
+                    else f"found {len(setup.existing)} LeadStage_ custom fields"
                 )
+                console.print(f"setup: {what} on the sandbox at {url}")
             options = RunOptions(
                 overlap=timedelta(minutes=settings.sync.overlap_minutes),
                 first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
@@ -113,6 +129,7 @@ def run_demo(
             store.close()
         finally:
             os.environ.pop(DEMO_TOKEN_ENV, None)
+            os.environ.pop(DEMO_USER_ENV, None)
         requests = box.total_requests()
     report = {
         "crm": crm,

@@ -297,12 +297,18 @@ class SyncRun:
     def _activities_for(
         self, contacts: Sequence[Contact], refreshed: Sequence[str], fetched: Iterable[Activity]
     ) -> dict[str, list[Activity]]:
+        """The activities to evaluate each contact with: stored ones, and the just-fetched ones in their place.
+
+        An activity can arrive both ways (a stream page and a fetch); it counts once, as the state store will
+        keep it once.
+        """
         by_contact = self.store.load_activities(self.portal, [c.id for c in contacts], set(refreshed))
-        fresh: dict[str, list[Activity]] = defaultdict(list)
+        fresh: dict[str, dict[str, Activity]] = defaultdict(dict)
         for activity in fetched:
-            fresh[activity.contact_id].append(activity)
+            fresh[activity.contact_id][activity.id] = activity
         for contact_id, items in fresh.items():
-            by_contact.setdefault(contact_id, []).extend(items)
+            kept = [a for a in by_contact.get(contact_id, ()) if a.id not in items]
+            by_contact[contact_id] = kept + list(items.values())
         return by_contact
 
     def _diff(

@@ -17,7 +17,7 @@ import tomli_w
 from leadstage.connectors.base import Connector
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sync import failpoints
-from leadstage.sync.config import PortalSettings, Settings, load_settings
+from leadstage.sync.config import PortalSettings, Settings, load_settings, settings_from_data
 from leadstage.sync.connect import build_connector
 from leadstage.sync.demo import example_config_text
 from leadstage.sync.engine import RunOptions, RunSummary, SyncRun
@@ -65,12 +65,52 @@ def _no_failpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     failpoints.reset()
 
 
-def make_sandbox(clock: FakeClock, contacts: int = 0, seed: int = 7, **config: Any) -> Sandbox:
-    box = Sandbox(SandboxConfig(tokens=(TOKEN,), clock=clock.time, **config))
+SF_USER = "integration@leadstage.example"
+SF_USER_ENV = "LEADSTAGE_TEST_SF_USER"
+SF_PASSWORD = "sf-password-7c21"
+SF_SECURITY_TOKEN = "sfTOKEN9x8"
+
+
+def make_sandbox(clock: FakeClock, contacts: int = 0, seed: int = 7, leads: int = 0, **config: Any) -> Sandbox:
+    users = {SF_USER: (SF_PASSWORD, SF_SECURITY_TOKEN)}
+    box = Sandbox(SandboxConfig(tokens=(TOKEN,), clock=clock.time, salesforce_users=users, **config))
     if contacts:
         box.seed(n_contacts=contacts, seed=seed, now=clock.now())
+    if leads:
+        box.seed_salesforce(n_leads=leads, seed=seed, now=clock.now(), with_leadstage_fields=True)
     box.start()
     return box
+
+
+def salesforce_portal(box: Sandbox, **extra: Any) -> dict[str, Any]:
+    """A Salesforce portal table pointed at the sandbox (password login with the security token)."""
+    return {
+        "crm": "salesforce",
+        "auth": "password",
+        "login_url": box.url,
+        "username_env": SF_USER_ENV,
+        "password_env": "LEADSTAGE_TEST_SF_PASSWORD",
+        "security_token_env": "LEADSTAGE_TEST_SF_TOKEN",
+        "rate_limit": 10_000,
+        "rate_interval_seconds": 1,
+        **extra,
+    }
+
+
+def make_sf_harness(
+    tmp_path: Path, box: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, **portal: Any
+) -> Harness:
+    monkeypatch.setenv(SF_USER_ENV, SF_USER)
+    monkeypatch.setenv("LEADSTAGE_TEST_SF_PASSWORD", SF_PASSWORD)
+    monkeypatch.setenv("LEADSTAGE_TEST_SF_TOKEN", SF_SECURITY_TOKEN)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    data = config_data(tmp_path, box.url)
+    data["portals"] = {"main": salesforce_portal(box, **portal)}
+    settings = settings_from_data(write_config(tmp_path / "leadstage.toml", data), data)
+    chosen = settings.portal("main")
+    return Harness(
+        settings, chosen, StateStore(settings.state_url), build_connector(settings, chosen, clock), clock, box
+    )
 
 
 @pytest.fixture
