@@ -90,10 +90,12 @@ def test_an_expired_session_is_renewed_once_and_the_call_repeated():
     responses.post("https://login.salesforce.com/services/Soap/u/59.0", body=SOAP_OK.format(session="S1"))
     responses.post("https://login.salesforce.com/services/Soap/u/59.0", body=SOAP_OK.format(session="S2"))
     expired = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-    responses.get(f"{API}/query/", json=expired, status=401,
-                  match=[matchers.header_matcher({"Authorization": "Bearer S1"})])
-    responses.get(f"{API}/query/", match=[matchers.header_matcher({"Authorization": "Bearer S2"})],
-                  **query_answer([lead()]))
+    responses.get(
+        f"{API}/query/", json=expired, status=401, match=[matchers.header_matcher({"Authorization": "Bearer S1"})]
+    )
+    responses.get(
+        f"{API}/query/", match=[matchers.header_matcher({"Authorization": "Bearer S2"})], **query_answer([lead()])
+    )
 
     page = sf.read_contacts([LEAD])
 
@@ -107,8 +109,9 @@ def test_a_session_that_expires_again_after_renewal_is_an_authentication_error()
     sf, _ = connector(mode="password")
     for session in ("S1", "S2"):
         responses.post("https://login.salesforce.com/services/Soap/u/59.0", body=SOAP_OK.format(session=session))
-    responses.get(f"{API}/query/", status=401,
-                  json=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+    responses.get(
+        f"{API}/query/", status=401, json=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    )
 
     with pytest.raises(AuthenticationFailed):
         sf.read_contacts([LEAD])
@@ -117,8 +120,9 @@ def test_a_session_that_expires_again_after_renewal_is_an_authentication_error()
 @responses.activate
 def test_a_direct_session_id_cannot_be_renewed():
     sf, _ = connector(mode="session")
-    responses.get(f"{API}/query/", status=401,
-                  json=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+    responses.get(
+        f"{API}/query/", status=401, json=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    )
 
     with pytest.raises(AuthenticationFailed, match="fresh session id"):
         sf.read_contacts([LEAD])
@@ -128,9 +132,11 @@ def test_a_direct_session_id_cannot_be_renewed():
 @responses.activate
 def test_a_refused_login_is_an_authentication_error_without_the_password():
     sf, _ = connector(mode="password")
-    fault = ("<soapenv:Envelope><soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode><faultstring>"
-             "INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring>"
-             "</soapenv:Fault></soapenv:Body></soapenv:Envelope>")
+    fault = (
+        "<soapenv:Envelope><soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode><faultstring>"
+        "INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
     responses.post("https://login.salesforce.com/services/Soap/u/59.0", body=fault, status=500)
 
     with pytest.raises(AuthenticationFailed) as raised:
@@ -141,8 +147,11 @@ def test_a_refused_login_is_an_authentication_error_without_the_password():
 @responses.activate
 def test_request_limit_exceeded_stops_at_once_without_hammering():
     sf, clock = connector()
-    responses.get(f"{API}/query/", status=403,
-                  json=[{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+    responses.get(
+        f"{API}/query/",
+        status=403,
+        json=[{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+    )
 
     with pytest.raises(QuotaExhausted, match="REQUEST_LIMIT_EXCEEDED"):
         sf.read_contacts([LEAD])
@@ -169,8 +178,9 @@ def test_server_errors_are_retried_and_malformed_queries_are_not():
     assert len(clock.sleeps) == 1
 
     responses.reset()
-    responses.get(f"{API}/query/", status=400,
-                  json=[{"message": "unexpected token: OR", "errorCode": "MALFORMED_QUERY"}])
+    responses.get(
+        f"{API}/query/", status=400, json=[{"message": "unexpected token: OR", "errorCode": "MALFORMED_QUERY"}]
+    )
     with pytest.raises(SalesforceRequestError) as raised:
         sf.read_contacts([LEAD])
     assert raised.value.code == "MALFORMED_QUERY" and len(responses.calls) == 1
@@ -181,10 +191,20 @@ def test_collections_report_each_failed_record_and_retry_locked_rows():
     sf, clock = connector()
     other = "00Q5g00000AbCdFEAZ"
     answers = [
-        [{"id": LEAD, "success": False, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked"}]},
-         {"id": other, "success": False,
-          "errors": [{"statusCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "message": "bad value",
-                      "fields": ["LeadStage_Grade__c"]}]}],
+        [
+            {"id": LEAD, "success": False, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked"}]},
+            {
+                "id": other,
+                "success": False,
+                "errors": [
+                    {
+                        "statusCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                        "message": "bad value",
+                        "fields": ["LeadStage_Grade__c"],
+                    }
+                ],
+            },
+        ],
         [{"id": LEAD, "success": True, "errors": []}],
     ]
     for answer in answers:
@@ -198,7 +218,11 @@ def test_collections_report_each_failed_record_and_retry_locked_rows():
     first = json.loads(responses.calls[0].request.body)
     assert first["allOrNone"] is False
     assert first["records"][0] == {
-        "attributes": {"type": "Lead"}, "id": LEAD, "LeadStage_Score__c": 71, "LeadStage_SLA_Breached__c": True}
+        "attributes": {"type": "Lead"},
+        "id": LEAD,
+        "LeadStage_Score__c": 71,
+        "LeadStage_SLA_Breached__c": True,
+    }
     assert json.loads(responses.calls[1].request.body)["records"][0]["id"] == LEAD  # only the locked one again
     assert clock.sleeps == [0.5]
 
@@ -206,9 +230,18 @@ def test_collections_report_each_failed_record_and_retry_locked_rows():
 @responses.activate
 def test_a_converted_lead_is_written_through_its_contact():
     sf, _ = connector()
-    responses.patch(f"{API}/composite/sobjects", json=[
-        {"id": LEAD, "success": False,
-         "errors": [{"statusCode": "CANNOT_UPDATE_CONVERTED_LEAD", "message": "cannot reference converted lead"}]}])
+    responses.patch(
+        f"{API}/composite/sobjects",
+        json=[
+            {
+                "id": LEAD,
+                "success": False,
+                "errors": [
+                    {"statusCode": "CANNOT_UPDATE_CONVERTED_LEAD", "message": "cannot reference converted lead"}
+                ],
+            }
+        ],
+    )
     responses.get(f"{API}/query/", **query_answer([{"Id": LEAD, "ConvertedContactId": CONTACT}]))
     responses.patch(f"{API}/composite/sobjects", json=[{"id": CONTACT, "success": True, "errors": []}])
 
