@@ -127,6 +127,8 @@ class Connector(Protocol):
     """What the sync engine needs from a CRM."""
 
     crm: str
+    write_batch: int
+    """Updates a run may gather before writing them (1: write each page as it comes)."""
 
     def check(self) -> CheckReport:
         """Reach the CRM and report which of our output fields are missing."""

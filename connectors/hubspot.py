@@ -55,6 +55,7 @@ class HubSpotConnector:
     """Connector for one HubSpot portal (see connectors.base.Connector)."""
 
     crm = "hubspot"
+    write_batch = 1  # batch updates take 100 records: every page is written as it comes
 
     def __init__(self, settings: hs.HubSpotSettings, calls: HubSpotCalls) -> None:
         self.settings = settings

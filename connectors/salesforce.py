@@ -76,6 +76,8 @@ class SalesforceConnector:
         self._now = now
         self._sleep = sleep
         self.bulk = BulkJobs(calls, sleep, monotonic)
+        # Gather updates up to the Bulk API threshold: a large run then writes through ingest jobs.
+        self.write_batch = settings.bulk_threshold
         self.outputs = [
             OutputField(
                 name=spec.name,

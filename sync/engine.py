@@ -124,6 +124,8 @@ class SyncRun:
         self.run_id = 0
         self._on_page = on_page
         self._planned: list[dict[str, Any]] = []
+        self._pending: list[Update] = []
+        self._pending_position: SweepPosition | None = None
         self._calls_at_start = 0
 
     def execute(self) -> RunSummary:
@@ -179,6 +181,7 @@ class SyncRun:
         log.info("portal %s: %s sweep from %s", self.portal, position.kind.value, position.since or "the start")
         for page in self.connector.pull_contacts(position):
             self._process(page.contacts, page.rejected, page.position, deleted=page.deleted_ids)
+        self._flush()
 
     def _rescore_stored(self) -> None:
         """Evaluate every stored contact again from the state store alone: no reads from the CRM.
@@ -198,6 +201,7 @@ class SyncRun:
                 for stored in batch
             ]
             self._process(contacts, (), None, fetch=False)
+        self._flush()
 
     def _evaluate_dirty(self) -> None:
         if self.options.dry_run:
@@ -206,6 +210,7 @@ class SyncRun:
         for start in range(0, len(dirty), DIRTY_BATCH):
             page = self.connector.read_contacts(dirty[start : start + DIRTY_BATCH])
             self._process(page.contacts, page.rejected, None)
+        self._flush()
 
     def _process(
         self,
@@ -266,14 +271,28 @@ class SyncRun:
             self.store.add_transitions(conn, self.portal, transitions, self.run_id)
             self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
             self.store.forget_contacts(conn, self.portal, deleted)
-            if not updates and position is not None:
+            if not updates and not self._pending and position is not None:
                 self.store.save_position(conn, self.portal, CONTACTS_STREAM, position, now)
         self.counts.transitions += len(transitions)
         self.counts.deleted += len(deleted)
         failpoint("after_decisions")
-        if updates:
-            self._write(updates, position)
+        self._pending.extend(updates)
+        if self._pending and position is not None:
+            self._pending_position = position
+        if len(self._pending) >= self.connector.write_batch:
+            self._flush()
         self._report()
+
+    def _flush(self) -> None:
+        """Write the updates gathered so far, then commit their outcome with the position they lead up to.
+
+        HubSpot flushes every page; Salesforce gathers pages up to its Bulk API threshold, so a backfill writes
+        through one ingest job per threshold's worth of records instead of many collection calls.
+        """
+        if self._pending:
+            updates, position = self._pending, self._pending_position
+            self._pending, self._pending_position = [], None
+            self._write(updates, position)
 
     def _drop_duplicates(self, contacts: Sequence[Contact], stored: Mapping[str, StoredContact]) -> list[Contact]:
         """Drop records seen twice: in this page, or already evaluated by this run at the same version."""

@@ -261,3 +261,22 @@ def test_the_same_scoring_gives_the_same_stages_and_scores_in_hubspot_and_salesf
     finally:
         hub_box.stop()
         sf_box.stop()
+
+
+def test_a_large_salesforce_run_reads_and_writes_through_the_bulk_api(tmp_path, clock, monkeypatch):
+    box = make_sandbox(clock, leads=300)
+    try:
+        h = make_sf_harness(tmp_path, box, clock, monkeypatch, bulk_threshold=100)
+
+        first = h.run()
+        clock.advance(minutes=5)
+        second = h.run()
+
+        counts = box.counts()
+        assert first.status == "ok" and first.counts.updated == 300
+        assert counts["sf.bulk.query.create"] == 1 and counts["sf.bulk.ingest.create"] >= 1
+        assert second.counts.updated == 0
+        plain = [r for r in box.salesforce.records("Lead").values() if not r.get("IsConverted")]
+        assert all(r.get("LeadStage_Funnel_Stage__c") for r in plain)
+    finally:
+        box.stop()
