@@ -83,18 +83,24 @@ def make_sandbox(clock: FakeClock, contacts: int = 0, seed: int = 7, leads: int 
 
 
 def salesforce_portal(box: Sandbox, **extra: Any) -> dict[str, Any]:
-    """A Salesforce portal table pointed at the sandbox (password login with the security token)."""
-    return {
+    """A Salesforce portal table pointed at the sandbox (by default a password login with the security token)."""
+    portal: dict[str, Any] = {
         "crm": "salesforce",
-        "auth": "password",
         "login_url": box.url,
-        "username_env": SF_USER_ENV,
-        "password_env": "LEADSTAGE_TEST_SF_PASSWORD",
-        "security_token_env": "LEADSTAGE_TEST_SF_TOKEN",
         "rate_limit": 10_000,
         "rate_interval_seconds": 1,
-        **extra,
     }
+    if extra.get("auth", "password") == "password":
+        portal.update(
+            auth="password",
+            username_env=SF_USER_ENV,
+            password_env="LEADSTAGE_TEST_SF_PASSWORD",
+            security_token_env="LEADSTAGE_TEST_SF_TOKEN",
+        )
+    elif extra["auth"] == "jwt":
+        portal["username_env"] = SF_USER_ENV
+    portal.update(extra)
+    return portal
 
 
 def make_sf_harness(

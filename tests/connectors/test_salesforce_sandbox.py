@@ -160,3 +160,51 @@ def test_a_wrong_password_is_an_authentication_error(tmp_path, clock, monkeypatc
             h.fresh_connector().check()
     finally:
         box.stop()
+
+
+def test_jwt_login_with_a_key_file_named_by_an_environment_variable(tmp_path, clock, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = tmp_path / "jwt.key"
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    monkeypatch.setenv("LEADSTAGE_TEST_SF_KEY_FILE", str(key_file))
+    monkeypatch.setenv("LEADSTAGE_TEST_SF_CONSUMER_KEY", "sandbox-consumer-key")
+    box = make_sandbox(clock, leads=20)
+    try:
+        h = make_sf_harness(
+            tmp_path,
+            box,
+            clock,
+            monkeypatch,
+            auth="jwt",
+            consumer_key_env="LEADSTAGE_TEST_SF_CONSUMER_KEY",
+            private_key_file_env="LEADSTAGE_TEST_SF_KEY_FILE",
+        )
+        assert h.connector.check().reachable
+        assert box.counts()["sf.oauth"] == 1 and "sf.login" not in box.counts()
+    finally:
+        box.stop()
+
+
+def test_a_session_id_and_instance_url_skip_the_login(tmp_path, clock, monkeypatch):
+    box = make_sandbox(clock, leads=20)
+    try:
+        monkeypatch.setenv("LEADSTAGE_TEST_SF_SESSION", box.salesforce.issue_session())
+        h = make_sf_harness(
+            tmp_path,
+            box,
+            clock,
+            monkeypatch,
+            auth="session",
+            session_id_env="LEADSTAGE_TEST_SF_SESSION",
+            instance_url=box.salesforce_instance_url,
+        )
+        page = h.connector.read_contacts(sorted(box.salesforce.records("Lead"))[:3])
+        assert len(page.contacts) == 3
+        assert "sf.login" not in box.counts() and "sf.oauth" not in box.counts()
+    finally:
+        box.stop()
