@@ -87,7 +87,13 @@ class HubSpotConnector:
             options = existing.get(field.crm_name)
             if field.options and options is not None and not set(field.options) <= options:
                 notes.append(f"property {field.crm_name} lacks options {sorted(set(field.options) - options)}")
-        return CheckReport(reachable=True, missing_fields=missing, notes=notes)
+        # The values the portal allows in its enumeration fields, for checking the stage mapping against them.
+        signals = {
+            name: sorted(existing[crm_name])
+            for crm_name, name in self.settings.field_map.items()
+            if existing.get(crm_name)
+        }
+        return CheckReport(reachable=True, missing_fields=missing, notes=notes, signal_values=signals)
 
     def setup(self, dry_run: bool = False) -> SetupReport:
         existing = self._existing_properties()

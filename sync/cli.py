@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
@@ -94,15 +94,27 @@ def _main(
     configure_logging(log_level, log_format)
 
 
+def unmapped_signals(portal: PortalSettings, allowed: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """CRM values of the stage signal fields that the profile's stage mapping does not cover."""
+    found: dict[str, list[str]] = {}
+    for signal in portal.model.stages.signals:
+        known = {value.lower() for value in signal.values}
+        missing = [value for value in allowed.get(signal.field, ()) if value.lower() not in known]
+        if missing:
+            found[signal.field] = missing
+    return found
+
+
 @app.command()
 def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt = False) -> None:
-    """Validate the config, reach the CRM, and list the leadstage fields it still lacks."""
+    """Validate the config, reach the CRM, list missing leadstage fields and unmapped stage values."""
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
         connector = build_connector(settings, chosen, _clock())
         report = connector.check()
         connector.close()
+    unmapped = unmapped_signals(chosen, report.signal_values)
     data = {
         "config": str(settings.path),
         "portal": chosen.name,
@@ -110,6 +122,7 @@ def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt =
         "state": safe_url(settings.state_url),
         "reachable": report.reachable,
         "missing_fields": [f.crm_name for f in report.missing_fields],
+        "unmapped_stage_values": unmapped,
         "notes": list(report.notes),
     }
 
@@ -119,14 +132,20 @@ def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt =
         out.print(f"state    {safe_url(settings.state_url)}")
         if report.missing_fields:
             names = ", ".join(f.crm_name for f in report.missing_fields)
-            out.print(f"fields   missing: {names}\n         run `leadstage setup` to create them")
+            out.print(f"fields   missing: {names}\n         run `leadstage setup` to create them (or see how)")
         else:
             out.print("fields   all present")
+        for field_name, values in unmapped.items():
+            out.print(
+                f"stages   {field_name} values not in the stage mapping: {', '.join(values)}\n"
+                f"         records with them would be quarantined; map them under [stages.{chosen.crm}.signals]",
+                markup=False,
+            )
         for note in report.notes:
-            out.print(f"note     {note}")
+            out.print(f"note     {note}", markup=False)
 
     _emit(as_json, data, text)
-    raise typer.Exit(EXIT_FAILURES if report.missing_fields else EXIT_OK)
+    raise typer.Exit(EXIT_FAILURES if report.missing_fields or unmapped else EXIT_OK)
 
 
 @app.command()

@@ -131,3 +131,32 @@ def test_the_demo_runs_the_real_sync_twice_and_the_second_run_writes_nothing(crm
     assert report["stages"]["sal"] > 0 and report["stages"]["sql"] > 0
     if crm == "hubspot":
         assert report["stages"]["mql"] > 0
+
+
+def test_check_names_stage_values_the_mapping_does_not_cover(config_path, sandbox):
+    runner.invoke(app, ["setup", "-c", str(config_path)])
+    options = [o["value"] for o in sandbox.hubspot.property("lifecyclestage")["options"]]
+    sandbox.hubspot.set_property_options("lifecyclestage", [*options, "partner"])
+
+    result = runner.invoke(app, ["check", "-c", str(config_path), "--json"])
+
+    assert result.exit_code == 1
+    assert json.loads(result.output)["unmapped_stage_values"] == {"lifecycle_stage": ["partner"]}
+
+
+def test_salesforce_setup_explains_how_to_create_the_missing_fields(tmp_path, clock, monkeypatch):
+    from tests.conftest import make_sandbox, make_sf_harness
+
+    box = make_sandbox(clock)
+    box.seed_salesforce(n_leads=5, seed=1, now=clock.now(), with_leadstage_fields=False)
+    try:
+        h = make_sf_harness(tmp_path, box, clock, monkeypatch)
+        result = runner.invoke(app, ["setup", "-c", str(h.settings.path)])
+        check = runner.invoke(app, ["check", "-c", str(h.settings.path)])
+    finally:
+        box.stop()
+
+    assert result.exit_code == 0
+    assert "Object Manager > Lead > Fields & Relationships > New" in result.output
+    assert "LeadStage_Score__c" in result.output
+    assert check.exit_code == 1 and "LeadStage_Score__c" in check.output
