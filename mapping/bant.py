@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
-from .conditions import Condition, Where, describe_where, where_holds
+from .compiled_activities import MEMO_LIMIT, ActivityPlan, Matcher, MatcherAges, compile_matchers
+from .compiled_time import epoch_microseconds
+from .conditions import Condition, Where, describe_where
 from .model import Activity, Contact, Grade
 from .scoring import SECONDS_PER_DAY
 
@@ -115,34 +118,17 @@ class BantModel:
     need: tuple[BantRule, ...] = ()
     timeline: tuple[BantRule, ...] = ()
     cutoffs: Cutoffs = Cutoffs()
-    # Built once here so grading looks at each activity once: the activity rules of all criteria in order,
-    # kind -> positions of the activity rules of that kind, and each criterion's rules with those positions
-    # (-1 for a field rule).
-    activity_rules: tuple[ActivityRule, ...] = dataclasses.field(init=False, repr=False, compare=False)
-    activity_rules_by_kind: Mapping[str, tuple[int, ...]] = dataclasses.field(init=False, repr=False, compare=False)
-    plan: tuple[tuple[str, tuple[tuple[BantRule, int], ...]], ...] = dataclasses.field(
-        init=False, repr=False, compare=False
-    )
+    # Built once here so grading is one pass over the activities (see compiled_activities) and one loop over
+    # the criteria's compiled rules.
+    activity_plan: ActivityPlan = dataclasses.field(init=False, repr=False, compare=False)
+    plan: BantPlan = dataclasses.field(init=False, repr=False, compare=False)
+    grades: tuple[Grade, ...] = dataclasses.field(init=False, repr=False, compare=False)  # by criteria held
 
     def __post_init__(self) -> None:
-        activity_rules: list[ActivityRule] = []
-        plan: list[tuple[str, tuple[tuple[BantRule, int], ...]]] = []
-        for name, rules in self.criteria():
-            steps: list[tuple[BantRule, int]] = []
-            for rule in rules:
-                if isinstance(rule, ActivityRule):
-                    steps.append((rule, len(activity_rules)))
-                    activity_rules.append(rule)
-                else:
-                    steps.append((rule, -1))
-            plan.append((name, tuple(steps)))
-        by_kind: dict[str, list[int]] = {}
-        for position, rule in enumerate(activity_rules):
-            for kind in sorted(rule.kinds):
-                by_kind.setdefault(kind, []).append(position)
-        object.__setattr__(self, "activity_rules", tuple(activity_rules))
-        object.__setattr__(self, "activity_rules_by_kind", {k: tuple(v) for k, v in by_kind.items()})
-        object.__setattr__(self, "plan", tuple(plan))
+        activity_plan, (slots,) = compile_matchers([self.matchers()])
+        object.__setattr__(self, "activity_plan", activity_plan)
+        object.__setattr__(self, "plan", self.compile(slots))
+        object.__setattr__(self, "grades", tuple(self.cutoffs.grade_for(held) for held in range(len(CRITERIA) + 1)))
 
     def criteria(self) -> tuple[tuple[str, tuple[BantRule, ...]], ...]:
         """(name, rules) of each criterion, in BANT order."""
@@ -153,8 +139,29 @@ class BantModel:
             ("timeline", self.timeline),
         )
 
+    def activity_rules(self) -> list[ActivityRule]:
+        """The activity rules of all criteria, in BANT order."""
+        return [rule for _, rules in self.criteria() for rule in rules if isinstance(rule, ActivityRule)]
 
-@dataclass(slots=True)
+    def matchers(self) -> list[Matcher]:
+        """What each activity rule looks for in an activity, in the order of ``activity_rules()``."""
+        return [(rule.kinds, rule.where) for rule in self.activity_rules()]
+
+    def compile(self, slots: Sequence[int]) -> BantPlan:
+        """Each criterion's rules ready to run, the activity rules' matchers at ``slots`` of an ActivityPlan."""
+        positions = iter(slots)
+        plan: list[tuple[str, tuple[BantStep, ...], dict[str, CriterionResult]]] = []
+        for name, rules in self.criteria():
+            steps: list[BantStep] = []
+            for rule in rules:
+                step = _Step(name, rule, -1 if isinstance(rule, FieldRule) else next(positions))
+                steps.append((step.field, step.slot, step.within, step.memo, step))
+            plan.append((name, tuple(steps), {}))
+        return tuple(plan)
+
+
+# Built once per rule and value seen (or per reason), then shared by every result alike: frozen, so that is safe.
+@dataclass(frozen=True, slots=True)
 class CriterionResult:
     """Whether one criterion holds, and why: the rule that held and the value seen, or why none held."""
 
@@ -172,48 +179,90 @@ class BantResult:
     criteria: tuple[CriterionResult, ...]
 
 
+class _Step:
+    """A compiled BANT rule of one criterion: a field rule (``field`` set) or an activity rule (``slot`` set).
+
+    ``memo`` remembers, per value seen (field rules) or per count of activities found (activity rules), the
+    criterion's result when the rule held, or the words for why it did not.
+    """
+
+    __slots__ = ("criterion", "description", "field", "holds", "memo", "min_count", "slot", "within")
+
+    def __init__(self, criterion: str, rule: BantRule, slot: int) -> None:
+        self.criterion = criterion
+        self.description = rule.describe()
+        self.field: str | None = None
+        self.holds: Callable[[str | None], bool] | None = None
+        self.within = math.inf
+        self.min_count = 1
+        if isinstance(rule, FieldRule):
+            self.field, self.holds = rule.field, rule.condition.holds
+        else:
+            self.within, self.min_count = rule.within_seconds, rule.min_count
+        self.slot = slot
+        self.memo: dict[str | int | None, CriterionResult | str] = {}
+
+    def resolve(self, seen: str | int | None) -> CriterionResult | str:
+        """The criterion's result if the rule holds for the value (or count) seen, else why not; remembered."""
+        outcome: CriterionResult | str
+        if self.holds is not None:
+            assert not isinstance(seen, int)
+            words = f"{self.description}: saw {_seen(seen)}"
+            outcome = CriterionResult(self.criterion, True, words) if self.holds(seen) else words
+        else:
+            assert isinstance(seen, int)
+            if seen >= self.min_count:
+                outcome = CriterionResult(self.criterion, True, f"{seen} {self.description}")
+            else:
+                outcome = f"{seen} {self.description}, needs {self.min_count}"
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[seen] = outcome
+        return outcome
+
+
+# A compiled rule, with what the grading loop reads of it at hand: (field, slot, within, memo, step).
+BantStep: TypeAlias = tuple[str | None, int, float, dict[str | int | None, CriterionResult | str], _Step]
+# Per criterion, in BANT order: its name, its compiled rules, and its results when none held, by reason.
+BantPlan: TypeAlias = tuple[tuple[str, tuple[BantStep, ...], dict[str, CriterionResult]], ...]
+
+
 def grade(contact: Contact, activities: Iterable[Activity], model: BantModel, now: datetime) -> BantResult:
     """Grade a contact by BANT from its fields and its activities as of ``now``."""
-    counts = _activity_counts(activities, model, now)
-    results = tuple(_criterion(name, steps, contact, counts) for name, steps in model.plan)
-    held = sum(1 for result in results if result.holds)
-    return BantResult(model.cutoffs.grade_for(held), held, results)
+    found, _ = model.activity_plan.ages(activities, epoch_microseconds(now))
+    return grade_found(contact, found, model.plan, model.grades)
 
 
-def _activity_counts(activities: Iterable[Activity], model: BantModel, now: datetime) -> list[int]:
-    """How many activities count for each activity rule, by position in ``model.activity_rules``."""
-    rules = model.activity_rules
-    counts = [0] * len(rules)
-    if not rules:
-        return counts
-    by_kind = model.activity_rules_by_kind
-    for activity in activities:
-        positions = by_kind.get(activity.kind)
-        if positions is None:
-            continue
-        age = (now - activity.occurred_at).total_seconds()
-        for position in positions:
-            rule = rules[position]
-            if age <= rule.within_seconds and where_holds(rule.where, activity.attributes):
-                counts[position] += 1
-    return counts
-
-
-def _criterion(
-    name: str, steps: tuple[tuple[BantRule, int], ...], contact: Contact, counts: list[int]
-) -> CriterionResult:
-    if not steps:
-        return CriterionResult(name, False, "no rules configured")
-    misses: list[str] = []
-    for rule, position in steps:
-        if isinstance(rule, FieldRule):
-            value = contact.fields.get(rule.field)
-            if rule.condition.holds(value):
-                return CriterionResult(name, True, f"{rule.describe()}: saw {_seen(value)}")
-            misses.append(f"{rule.describe()}: saw {_seen(value)}")
+def grade_found(contact: Contact, found: MatcherAges, plan: BantPlan, grades: Sequence[Grade]) -> BantResult:
+    """The grade (``grades[criteria held]``) from the contact's fields and the ages each activity rule's
+    matcher found (ascending)."""
+    get = contact.fields.get
+    results: list[CriterionResult] = []
+    held = 0
+    for name, steps, misses_memo in plan:
+        misses: list[str] = []
+        for field, slot, within, memo, step in steps:
+            seen: str | int | None
+            if field is not None:
+                seen = get(field)
+            else:
+                ages = found[slot]
+                seen = 0 if ages is None else bisect_right(ages, within)
+            outcome = memo.get(seen)
+            if outcome is None:
+                outcome = step.resolve(seen)
+            if isinstance(outcome, str):
+                misses.append(outcome)
+                continue
+            results.append(outcome)
+            held += 1
+            break
         else:
-            found = counts[position]
-            if found >= rule.min_count:
-                return CriterionResult(name, True, f"{found} {rule.describe()}")
-            misses.append(f"{found} {rule.describe()}, needs {rule.min_count}")
-    return CriterionResult(name, False, "none held: " + "; ".join(misses))
+            reason = "none held: " + "; ".join(misses) if steps else "no rules configured"
+            result = misses_memo.get(reason)
+            if result is None:
+                if len(misses_memo) >= MEMO_LIMIT:
+                    misses_memo.clear()
+                result = misses_memo[reason] = CriterionResult(name, False, reason)
+            results.append(result)
+    return BantResult(grades[held], held, tuple(results))

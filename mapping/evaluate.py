@@ -6,24 +6,34 @@ exactly what a run writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
-from .bant import BantModel, BantResult, grade
+from .bant import BantModel, BantResult, grade_found
+from .compiled_model import CompiledModel
+from .compiled_time import epoch_microseconds
+from .compiled_values import ENUM_TEXT, NUMBER_TEXT, datetime_text, reason_text
 from .model import Activity, Contact, StageState
-from .scoring import ScoreResult, ScoringModel, score
-from .stages import StageDecision, StageRules, decide
-from .temperature import TemperatureModel, TemperatureResult, temperature
-from .values import (
-    SCORE_REASON_MAX_CHARS,
-    STAGE_DATE_OUTPUTS,
-    PromotionRule,
-    format_bool,
-    format_datetime,
-    format_number,
-    promotion_value,
+from .scoring import (
+    ScoreResult,
+    ScoringModel,
+    engagement_label,
+    engagement_points,
+    fit_label,
+    fit_points,
+    score_result,
 )
+from .stages import StageDecision, StageRules, decide
+from .temperature import TemperatureModel, TemperatureResult, temperature_result
+from .values import STAGE_DATE_OUTPUTS, PromotionRule, promotion_value
+
+_EPOCH_US = attrgetter("epoch_us")
+_NOTHING_TO_CLEAR: frozenset[str] = frozenset()
+# Every evaluation of a run is as of the same hour.
+_as_of_us = functools.lru_cache(maxsize=8)(epoch_microseconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +45,16 @@ class QualificationModel:
     temperature: TemperatureModel = field(default_factory=TemperatureModel)
     stages: StageRules = field(default_factory=StageRules)
     promotion: PromotionRule | None = None
+    # Built once here: the rules of scoring, bant and temperature compiled for one pass over the activities.
+    compiled: CompiledModel = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", CompiledModel(self.scoring, self.bant, self.temperature))
 
 
-@dataclass(frozen=True, slots=True)
+# Built for every person evaluated: a plain slotted dataclass, as a frozen one costs 3-5x as much to construct.
+# Treat it as read-only.
+@dataclass(slots=True)
 class Evaluation:
     """Everything decided about one person, with the reasons."""
 
@@ -51,7 +68,8 @@ class Evaluation:
 
 
 def last_activity(activities: Sequence[Activity]) -> datetime | None:
-    return max((a.occurred_at for a in activities), default=None)
+    """When the latest activity happened (the first of equals), or None without activities."""
+    return max(activities, key=_EPOCH_US).occurred_at if activities else None
 
 
 def score_reason(result: ScoreResult) -> str:
@@ -60,16 +78,10 @@ def score_reason(result: ScoreResult) -> str:
     Rules appear in config order with fixed labels (fit points, engagement counts), so the text changes only
     when a rule starts or stops counting, not with every bit of decay.
     """
-    fit = ", ".join(f"{rule.rule} {rule.points:+g}" for rule in result.fit_rules)
-    engagement = ", ".join(f"{rule.rule} x{rule.activities}" for rule in result.engagement_rules)
-    parts = [
-        f"fit: {fit}" if fit else "fit: none",
-        f"engagement: {engagement}" if engagement else "engagement: none",
-    ]
-    text = "; ".join(parts)
-    if len(text) > SCORE_REASON_MAX_CHARS:
-        text = text[: SCORE_REASON_MAX_CHARS - 3] + "..."
-    return text
+    return reason_text(
+        [fit_label(rule.rule, rule.points) for rule in result.fit_rules],
+        [engagement_label(rule.rule, rule.activities) for rule in result.engagement_rules],
+    )
 
 
 def evaluate(
@@ -87,25 +99,33 @@ def evaluate(
     Stage transitions and the hand-over SLA use the exact ``now``.
     """
     moment = as_of or now
-    scored = score(contact, activities, model.scoring, moment)
-    graded = grade(contact, activities, model.bant, moment)
-    heat = temperature(activities, model.scoring, model.temperature, moment)
-    decision = decide(contact, previous, scored.score, graded.grade, last_activity(activities), model.stages, now)
+    compiled = model.compiled
+    scoring = model.scoring
+    found, latest = compiled.activity_plan.ages(activities, _as_of_us(moment))
+    fit = fit_points(contact, scoring.fit_plan)
+    engagement = engagement_points(found, compiled.engagement_plan, scoring.max_age_seconds, compiled.windows)
+    scored = score_result(fit, engagement, scoring)
+    graded = grade_found(contact, found, compiled.bant_plan, model.bant.grades)
+    heat = temperature_result(engagement[3], engagement[4], model.temperature, compiled.temperatures)
+    last_at = None if latest is None else latest.occurred_at
+    decision = decide(contact, previous, scored.score, graded.grade, last_at, model.stages, now)
     values = {
-        "score": format_number(scored.score),
-        "fit_score": format_number(round(scored.fit)),
-        "engagement_score": format_number(round(scored.engagement)),
-        "grade": graded.grade.value,
-        "temperature": heat.temperature.value,
-        "funnel_stage": decision.stage.value,
-        "sla_breached": format_bool(decision.sla_breached),
-        "score_reason": score_reason(scored),
+        # score, fit and engagement are within 0..100, so their rounded values index the table
+        "score": NUMBER_TEXT[scored.score],
+        "fit_score": NUMBER_TEXT[round(scored.fit)],
+        "engagement_score": NUMBER_TEXT[round(scored.engagement)],
+        "grade": ENUM_TEXT[graded.grade],
+        "temperature": ENUM_TEXT[heat.temperature],
+        "funnel_stage": ENUM_TEXT[decision.stage],
+        "sla_breached": "true" if decision.sla_breached else "false",
+        "score_reason": reason_text(fit[2], engagement[2]),
     }
+    entered = decision.state.entered
     for stage, output in STAGE_DATE_OUTPUTS.items():
-        entered = decision.state.entered_at(stage)
-        if entered is not None:
-            values[output] = format_datetime(entered)
-    clear_first: frozenset[str] = frozenset()
+        entered_at = entered.get(stage)
+        if entered_at is not None:
+            values[output] = datetime_text(entered_at)
+    clear_first = _NOTHING_TO_CLEAR
     if model.promotion is not None:
         promoted, clear = promotion_value(contact.get(model.promotion.field), decision.stage, model.promotion)
         if promoted is not None:

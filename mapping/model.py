@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from .compiled_time import epoch_microseconds
+
 
 class Stage(StrEnum):
     """Where a person stands in the funnel.
@@ -128,6 +130,12 @@ class Activity:
     kind: str
     occurred_at: datetime
     attributes: Mapping[str, str] = field(default_factory=dict)
+    # ``occurred_at`` in whole microseconds since 1970-01-01 UTC (a naive time is read as UTC): ages are then
+    # integer subtractions, equal to ``(now - occurred_at).total_seconds()`` to the last bit.
+    epoch_us: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "epoch_us", epoch_microseconds(self.occurred_at))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from .compiled_activities import MEMO_LIMIT, ActivityPlan, Matcher, MatcherAges, compile_matchers
+from .compiled_time import epoch_microseconds
 from .conditions import Condition, Where, where_holds
 from .model import Activity, Contact
 
@@ -73,12 +76,11 @@ class ScoringModel:
     engagement_weight: float = DEFAULT_WEIGHT
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     max_age_days: float | None = None
-    # Built once here so that scoring a contact looks up only the rules of each activity's kind:
-    # kind -> ((rule position, rule's where), ...), and each rule's half-life in seconds by position.
-    rules_by_kind: Mapping[str, tuple[tuple[int, Where], ...]] = dataclasses.field(
-        init=False, repr=False, compare=False
-    )
-    half_life_seconds: tuple[float, ...] = dataclasses.field(init=False, repr=False, compare=False)
+    # Built once here so that scoring a person is one pass over the activities (see compiled_activities) and
+    # one loop over the rules, with every per-rule constant at hand.
+    activity_plan: ActivityPlan = dataclasses.field(init=False, repr=False, compare=False)
+    fit_plan: FitPlan = dataclasses.field(init=False, repr=False, compare=False)
+    engagement_plan: EngagementPlan = dataclasses.field(init=False, repr=False, compare=False)
     max_age_seconds: float = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -88,22 +90,34 @@ class ScoringModel:
             raise ValueError(f"max_age_days must be above 0 (or None for no limit), got {self.max_age_days}")
         if not (self.fit_weight >= 0 and self.engagement_weight >= 0):
             raise ValueError("fit_weight and engagement_weight must be 0 or more")
-        by_kind: dict[str, list[tuple[int, Where]]] = {}
-        for position, rule in enumerate(self.engagement_rules):
-            for kind in sorted(rule.kinds):
-                by_kind.setdefault(kind, []).append((position, rule.where))
-        half_lives = tuple(
-            (rule.half_life_days or self.half_life_days) * SECONDS_PER_DAY for rule in self.engagement_rules
-        )
+        plan, (slots,) = compile_matchers([self.matchers()])
         max_age = math.inf if self.max_age_days is None else self.max_age_days * SECONDS_PER_DAY
-        object.__setattr__(self, "rules_by_kind", {kind: tuple(slots) for kind, slots in by_kind.items()})
-        object.__setattr__(self, "half_life_seconds", half_lives)
+        object.__setattr__(self, "activity_plan", plan)
+        object.__setattr__(self, "fit_plan", compile_fit_rules(self.fit_rules))
+        object.__setattr__(self, "engagement_plan", self.compile_engagement(slots))
         object.__setattr__(self, "max_age_seconds", max_age)
 
+    def matchers(self) -> list[Matcher]:
+        """What each engagement rule looks for in an activity, in rule order."""
+        return [(rule.kinds, rule.where) for rule in self.engagement_rules]
 
-# The results below are built for every person evaluated, so they are plain slotted dataclasses: a frozen one
-# costs 3-5x as much to construct (measured with bench/bench_scoring.py). Treat them as read-only.
-@dataclass(slots=True)
+    def compile_engagement(self, slots: Sequence[int]) -> EngagementPlan:
+        """The engagement rules with their matcher positions in an ActivityPlan and half-lives in seconds."""
+        return tuple(
+            (
+                slot,
+                rule.name,
+                rule.points,
+                rule.cap,
+                (rule.half_life_days or self.half_life_days) * SECONDS_PER_DAY,
+                tuple(engagement_label(rule.name, count) for count in range(_LABELLED_COUNTS)),
+            )
+            for slot, rule in zip(slots, self.engagement_rules, strict=True)
+        )
+
+
+# Built once per rule and value seen, then shared by every result that saw the value: frozen, so sharing is safe.
+@dataclass(frozen=True, slots=True)
 class FitContribution:
     """A fit rule that fired: the value it saw and the points it gave."""
 
@@ -113,6 +127,8 @@ class FitContribution:
     points: float
 
 
+# The results below are built for every person evaluated, so they are plain slotted dataclasses: a frozen one
+# costs 3-5x as much to construct (measured with bench/bench_scoring.py). Treat them as read-only.
 @dataclass(slots=True)
 class EngagementContribution:
     """An engagement rule that matched activities, and how its points were decayed and capped.
@@ -168,115 +184,154 @@ def capped(total: float, cap: float | None) -> float:
 
 def score(contact: Contact, activities: Iterable[Activity], model: ScoringModel, now: datetime) -> ScoreResult:
     """Score a contact from its fields and its activities as of ``now``."""
-    return score_matches(contact, engagement_matches(activities, model, now), model)
+    found, _ = model.activity_plan.ages(activities, epoch_microseconds(now))
+    engagement = engagement_points(found, model.engagement_plan, model.max_age_seconds, NO_WINDOWS)
+    return score_result(fit_points(contact, model.fit_plan), engagement, model)
 
 
-# Rule position -> the ages (seconds before ``now``; 0 for future-dated) of the activities the rule matched.
-EngagementMatches: TypeAlias = dict[int, list[float]]
+# Of a run of fit rules on one field, the rules that fired on a value: (points, contribution, label) each.
+FitFired: TypeAlias = tuple[tuple[float, FitContribution, str], ...]
+# Runs of consecutive fit rules on the same field, in rule order: (field, run).
+FitPlan: TypeAlias = tuple[tuple[str, "_FitRun"], ...]
+# Per engagement rule: matcher position, name, points, cap, half-life in seconds, labels by activity count.
+EngagementPlan: TypeAlias = tuple[tuple[int, str, float, float | None, float, tuple[str, ...]], ...]
+# Temperature windows (hot, warm) in seconds, whose undecayed points ``engagement_points`` also adds up.
+Windows: TypeAlias = tuple[float, float]
+NO_WINDOWS: Windows = (-1.0, -1.0)
+# Fit total before clamping, the rules that fired, and their score-reason labels.
+FitPoints: TypeAlias = tuple[float, tuple[FitContribution, ...], list[str]]
+# Engagement total before clamping, the rules that counted, their labels, and the points in the two windows.
+EngagementPoints: TypeAlias = tuple[float, tuple[EngagementContribution, ...], list[str], float, float]
+_LABELLED_COUNTS = 64
 
 
-def engagement_matches(activities: Iterable[Activity], model: ScoringModel, now: datetime) -> EngagementMatches:
-    """Which activities each engagement rule matches, as their ages by rule position (any age)."""
-    by_kind = model.rules_by_kind
-    matches: EngagementMatches = {}
-    for activity in activities:
-        slots = by_kind.get(activity.kind)
-        if slots is None:
-            continue
-        age = (now - activity.occurred_at).total_seconds()
-        if age < 0.0:
-            age = 0.0
-        attributes = activity.attributes
-        for position, where in slots:
-            # Inlined where_holds: this loop runs for every activity of a scored kind.
-            for attribute, condition in where:
-                if not condition.holds(attributes.get(attribute)):
-                    break
-            else:
-                ages = matches.get(position)
-                if ages is None:
-                    matches[position] = [age]
-                else:
-                    ages.append(age)
-    return matches
+def fit_label(name: str, points: float) -> str:
+    """How a fit rule that fired reads in the score reason: "Senior title +30"."""
+    return f"{name} {points:+g}"
 
 
-def score_matches(contact: Contact, matches: EngagementMatches, model: ScoringModel) -> ScoreResult:
-    """The score from the contact's fields and the engagement rules' matches (see ``engagement_matches``)."""
-    fit_raw, fit_rules = _fit_points(contact, model.fit_rules)
-    engagement_raw, engagement_rules = _engagement_points(matches, model)
-    clamps: list[Clamp] = []
-    fit = _clamp("fit", fit_raw, clamps)
-    engagement = _clamp("engagement", engagement_raw, clamps)
-    total = _clamp("score", model.fit_weight * fit + model.engagement_weight * engagement, clamps)
-    return ScoreResult(
-        score=math.floor(total + 0.5),
-        fit=fit,
-        engagement=engagement,
-        fit_rules=fit_rules,
-        engagement_rules=engagement_rules,
-        clamps=tuple(clamps),
-    )
+def engagement_label(name: str, count: int) -> str:
+    """How an engagement rule that counted reads in the score reason: "Pricing page visit x3"."""
+    return f"{name} x{count}"
 
 
-def _fit_points(contact: Contact, rules: tuple[FitRule, ...]) -> tuple[float, tuple[FitContribution, ...]]:
-    fields = contact.fields
-    fired: list[FitContribution] = []
-    total = 0.0
+class _FitRun:
+    """Consecutive fit rules on one field, remembering per value seen which of them fired (in rule order)."""
+
+    __slots__ = ("field", "memo", "rules")
+
+    def __init__(self, field: str, rules: tuple[FitRule, ...]) -> None:
+        self.field = field
+        self.rules = tuple((rule, rule.condition.holds, fit_label(rule.name, rule.points)) for rule in rules)
+        self.memo: dict[str | None, FitFired] = {}
+
+    def resolve(self, value: str | None) -> FitFired:
+        """Points, contribution and score-reason label of each rule that fires on ``value``; remembered."""
+        fired: list[tuple[float, FitContribution, str]] = []
+        for rule, holds, label in self.rules:
+            if holds(value):
+                fired.append((rule.points, FitContribution(rule.name, rule.field, value, rule.points), label))
+        memo = self.memo
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        outcome = memo[value] = tuple(fired)
+        return outcome
+
+
+def compile_fit_rules(rules: Iterable[FitRule]) -> FitPlan:
+    """The fit rules ready to run: runs of consecutive rules on the same field look the field up once."""
+    runs: list[list[FitRule]] = []
     for rule in rules:
-        value = fields.get(rule.field)
-        if rule.condition.holds(value):
-            total += rule.points
-            fired.append(FitContribution(rule.name, rule.field, value, rule.points))
-    return total, tuple(fired)
+        if runs and runs[-1][0].field == rule.field:
+            runs[-1].append(rule)
+        else:
+            runs.append([rule])
+    return tuple((run[0].field, _FitRun(run[0].field, tuple(run))) for run in runs)
 
 
-def _engagement_points(
-    matches: EngagementMatches, model: ScoringModel
-) -> tuple[float, tuple[EngagementContribution, ...]]:
-    if not matches:
-        return 0.0, ()
-    rules = model.engagement_rules
-    half_lives = model.half_life_seconds
-    max_age = model.max_age_seconds
+def fit_points(contact: Contact, plan: FitPlan) -> FitPoints:
+    """The fit rules that fire on the contact's fields, and their points added up in rule order."""
+    get = contact.fields.get
+    contributions: list[FitContribution] = []
+    labels: list[str] = []
     total = 0.0
+    for field, run in plan:
+        value = get(field)
+        fired = run.memo.get(value)
+        if fired is None:
+            fired = run.resolve(value)
+        for points, contribution, label in fired:
+            total += points
+            contributions.append(contribution)
+            labels.append(label)
+    return total, tuple(contributions), labels
+
+
+def engagement_points(found: MatcherAges, plan: EngagementPlan, max_age: float, windows: Windows) -> EngagementPoints:
+    """Decayed and capped engagement points per rule, from the ages each rule's matcher found (ascending).
+
+    Activities older than ``max_age`` count for nothing here but still count, undecayed and capped, in the
+    windows (temperature looks at any age its windows reach).
+    """
+    hot_limit, warm_limit = windows
+    window_limit = max(windows)
+    total = hot_points = warm_points = 0.0
     contributions: list[EngagementContribution] = []
-    # In rule order, and each rule's ages sorted: the sums then do not depend on the activities' order.
-    for position in sorted(matches):
-        ages = matches[position]
-        if len(ages) > 1:
-            ages = sorted(ages)
+    labels: list[str] = []
+    # In rule order, and each rule's ages ascending: the sums then do not depend on the activities' order.
+    for slot, name, points, cap, half_life, rule_labels in plan:
+        ages = found[slot]
+        if ages is None:
+            continue
+        if ages[0] <= window_limit:
+            hot = points * bisect_right(ages, hot_limit)
+            warm = points * bisect_right(ages, warm_limit)
+            if cap is not None:
+                # capped(), written out: this runs for every rule of every person
+                hot = cap if hot > cap else -cap if hot < -cap else hot
+                warm = cap if warm > cap else -cap if warm < -cap else warm
+            hot_points += hot
+            warm_points += warm
         if ages[-1] > max_age:
-            ages = [age for age in ages if age <= max_age]
+            ages = ages[: bisect_right(ages, max_age)]
             if not ages:
                 continue
-        half_life = half_lives[position]
-        decay_sum = 0.0
-        factor = 1.0
-        for age in ages:
-            factor = 0.5 ** (age / half_life)
-            decay_sum += factor
-        # ages ascend, so the last factor is the smallest and the first the largest
-        max_factor = factor if len(ages) == 1 else 0.5 ** (ages[0] / half_life)
-        rule = rules[position]
-        points = rule.points
+        count = len(ages)
+        if count == 1:
+            decay_sum = factor = max_factor = 0.5 ** (ages[0] / half_life)
+        else:
+            decay_sum = 0.0
+            factor = 1.0
+            for age in ages:
+                factor = 0.5 ** (age / half_life)
+                decay_sum += factor
+            # ages ascend, so the last factor is the smallest and the first the largest
+            max_factor = 0.5 ** (ages[0] / half_life)
         decayed = points * decay_sum
-        counted = decayed if rule.cap is None else max(-rule.cap, min(decayed, rule.cap))
+        counted = decayed if cap is None else cap if decayed > cap else -cap if decayed < -cap else decayed
         total += counted
         contributions.append(
             EngagementContribution(
-                rule.name,
-                len(ages),
-                points * len(ages),
-                decayed,
-                counted,
-                factor,
-                max_factor,
-                rule.cap,
-                counted != decayed,
+                name, count, points * count, decayed, counted, factor, max_factor, cap, counted != decayed
             )
         )
-    return total, tuple(contributions)
+        labels.append(rule_labels[count] if count < _LABELLED_COUNTS else engagement_label(name, count))
+    return total, tuple(contributions), labels, hot_points, warm_points
+
+
+def score_result(fit: FitPoints, engagement: EngagementPoints, model: ScoringModel) -> ScoreResult:
+    """The score from the fit and engagement points: each part and the total clamped to 0..100."""
+    fit_raw = fit[0]
+    engagement_raw = engagement[0]
+    if 0.0 <= fit_raw <= MAX_POINTS and 0.0 <= engagement_raw <= MAX_POINTS:
+        total = model.fit_weight * fit_raw + model.engagement_weight * engagement_raw
+        if 0.0 <= total <= MAX_POINTS:
+            return ScoreResult(math.floor(total + 0.5), fit_raw, engagement_raw, fit[1], engagement[1], ())
+    clamps: list[Clamp] = []
+    fit_part = _clamp("fit", fit_raw, clamps)
+    engagement_part = _clamp("engagement", engagement_raw, clamps)
+    total = _clamp("score", model.fit_weight * fit_part + model.engagement_weight * engagement_part, clamps)
+    return ScoreResult(math.floor(total + 0.5), fit_part, engagement_part, fit[1], engagement[1], tuple(clamps))
 
 
 def _clamp(total: str, raw: float, clamps: list[Clamp]) -> float:

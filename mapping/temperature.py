@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from .compiled_activities import MEMO_LIMIT
+from .compiled_time import epoch_microseconds
 from .model import Activity, Temperature
-from .scoring import SECONDS_PER_DAY, EngagementMatches, ScoringModel, capped, engagement_matches
+from .scoring import SECONDS_PER_DAY, ScoringModel, Windows, engagement_points
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,8 @@ class TemperatureModel:
     warm: Window = Window(within_days=30, min_points=5)
 
 
-@dataclass(slots=True)
+# Results are shared by every person with the same points: frozen, so sharing is safe.
+@dataclass(frozen=True, slots=True)
 class WindowPoints:
     """The engagement points found in one window, next to what the window needs."""
 
@@ -45,7 +48,7 @@ class WindowPoints:
     points: float
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TemperatureResult:
     """The temperature, why, and the points of each window (hot first)."""
 
@@ -58,36 +61,43 @@ def temperature(
     activities: Iterable[Activity], scoring_model: ScoringModel, temp_model: TemperatureModel, now: datetime
 ) -> TemperatureResult:
     """The temperature of a person from their activities as of ``now``, by the engagement rules' points."""
-    return temperature_matches(engagement_matches(activities, scoring_model, now), scoring_model, temp_model)
+    found, _ = scoring_model.activity_plan.ages(activities, epoch_microseconds(now))
+    *_, hot, warm = engagement_points(
+        found, scoring_model.engagement_plan, scoring_model.max_age_seconds, window_limits(temp_model)
+    )
+    return temperature_result(hot, warm, temp_model)
 
 
-def temperature_matches(
-    matches: EngagementMatches, scoring_model: ScoringModel, temp_model: TemperatureModel
+def window_limits(temp_model: TemperatureModel) -> Windows:
+    """The hot and warm windows in seconds, for ``scoring.engagement_points``."""
+    return temp_model.hot.within_days * SECONDS_PER_DAY, temp_model.warm.within_days * SECONDS_PER_DAY
+
+
+def temperature_result(
+    hot_points: float,
+    warm_points: float,
+    temp_model: TemperatureModel,
+    memo: dict[tuple[float, float], TemperatureResult] | None = None,
 ) -> TemperatureResult:
-    """The temperature from the engagement rules' matches (see ``scoring.engagement_matches``)."""
+    """The temperature from the undecayed, capped engagement points within the hot and warm windows.
+
+    ``memo``, when given, remembers the result per pair of points (they repeat a lot across people).
+    """
+    if memo is not None:
+        remembered = memo.get((hot_points, warm_points))
+        if remembered is not None:
+            return remembered
     hot, warm = temp_model.hot, temp_model.warm
-    hot_limit = hot.within_days * SECONDS_PER_DAY
-    warm_limit = warm.within_days * SECONDS_PER_DAY
-    rules = scoring_model.engagement_rules
-    hot_points = warm_points = 0.0
-    # In rule order, so the sums do not depend on the order the activities came in.
-    for position in sorted(matches):
-        hot_count = warm_count = 0
-        for age in matches[position]:
-            if age <= hot_limit:
-                hot_count += 1
-            if age <= warm_limit:
-                warm_count += 1
-        if hot_count or warm_count:
-            rule = rules[position]
-            hot_points += capped(rule.points * hot_count, rule.cap)
-            warm_points += capped(rule.points * warm_count, rule.cap)
     windows = (
         WindowPoints("hot", hot.within_days, hot.min_points, hot_points),
         WindowPoints("warm", warm.within_days, warm.min_points, warm_points),
     )
-    verdict, reason = _decide(windows)
-    return TemperatureResult(verdict, reason, windows)
+    result = TemperatureResult(*_decide(windows), windows)
+    if memo is not None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[hot_points, warm_points] = result
+    return result
 
 
 def _decide(windows: tuple[WindowPoints, WindowPoints]) -> tuple[Temperature, str]:
