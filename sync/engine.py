@@ -98,7 +98,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.status == "ok" else 1
+        return 0 if self.status in ("ok", "stopped") else 1
 
 
 class SyncRun:
@@ -113,6 +113,7 @@ class SyncRun:
         now: Callable[[], datetime],
         options: RunOptions = RunOptions(),
         on_page: Callable[[RunCounts], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.portal = portal
         self.model = model
@@ -123,6 +124,8 @@ class SyncRun:
         self.counts = RunCounts()
         self.run_id = 0
         self._on_page = on_page
+        self._should_stop = should_stop or (lambda: False)
+        self.stopped = False
         self._planned: list[dict[str, Any]] = []
         self._pending: list[Update] = []
         self._pending_position: SweepPosition | None = None
@@ -139,13 +142,17 @@ class SyncRun:
                 self._rescore_stored()
             else:
                 self._ingest_events()
-                self._sweep_contacts()
-                self._evaluate_dirty()
+                if not self.stopped:
+                    self._sweep_contacts()
+                if not self.stopped:
+                    self._evaluate_dirty()
         except ConnectorError as failure:
             status, error = "failed", str(failure)
             log.error("run %d for portal %s stopped: %s", self.run_id, self.portal, failure)
         if status == "ok" and self.counts.failed:
             status = "partial"
+        if status == "ok" and self.stopped:
+            status = "stopped"
         self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
         ended = self.now()
         self.store.finish_run(self.run_id, status, self.counts.as_dict(), ended, error)
@@ -169,11 +176,12 @@ class SyncRun:
         position = self._next_position(EVENTS_STREAM, full=False)
         for page in self.connector.pull_activity_stream(position):
             self.counts.events += len(page.activities)
-            if self.options.dry_run:
-                continue
-            with self.store.transaction() as conn:
-                self.store.add_activities(conn, self.portal, page.activities, "stream", self.run_id)
-                self.store.save_position(conn, self.portal, EVENTS_STREAM, page.position, self.now())
+            if not self.options.dry_run:
+                with self.store.transaction() as conn:
+                    self.store.add_activities(conn, self.portal, page.activities, "stream", self.run_id)
+                    self.store.save_position(conn, self.portal, EVENTS_STREAM, page.position, self.now())
+            if self._stop_requested():
+                return
 
     # -- contacts -------------------------------------------------------------------------------------------
     def _sweep_contacts(self) -> None:
@@ -181,6 +189,8 @@ class SyncRun:
         log.info("portal %s: %s sweep from %s", self.portal, position.kind.value, position.since or "the start")
         for page in self.connector.pull_contacts(position):
             self._process(page.contacts, page.rejected, page.position, deleted=page.deleted_ids)
+            if self._stop_requested():
+                break
         self._flush()
 
     def _rescore_stored(self) -> None:
@@ -201,6 +211,8 @@ class SyncRun:
                 for stored in batch
             ]
             self._process(contacts, (), None, fetch=False)
+            if self._stop_requested():
+                break
         self._flush()
 
     def _evaluate_dirty(self) -> None:
@@ -210,6 +222,8 @@ class SyncRun:
         for start in range(0, len(dirty), DIRTY_BATCH):
             page = self.connector.read_contacts(dirty[start : start + DIRTY_BATCH])
             self._process(page.contacts, page.rejected, None)
+            if self._stop_requested():
+                break
         self._flush()
 
     def _process(
@@ -387,6 +401,12 @@ class SyncRun:
         self.counts.failed += len(letters)
         for letter in letters:
             log.warning("contact %s not written: %s", letter.contact_id, letter.reason)
+
+    def _stop_requested(self) -> bool:
+        """Asked to stop (SIGTERM in the daemon): the page in hand is done and committed; stop cleanly."""
+        if self.stopped or self._should_stop():
+            self.stopped = True
+        return self.stopped
 
     def _report(self) -> None:
         if self._on_page is not None:

@@ -9,10 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -375,6 +375,44 @@ class StateStore:
                 delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.occurred_at < before)
             )
             return int(result.rowcount or 0)
+
+    # -- leases: one worker per portal at a time ---------------------------------------------------------------
+    def acquire_lease(self, portal: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        """Take the portal's lease (or renew our own); an expired lease of another holder is taken over.
+
+        Atomic on both backends: the row is inserted if absent, then updated only where it is ours or expired;
+        the lease is ours exactly when the row then names us.
+        """
+        expires = now + ttl
+        with self.transaction() as conn:
+            _insert_ignore(
+                conn,
+                t.leases,
+                [{"portal": portal, "holder": holder, "acquired_at": now, "expires_at": expires}],
+                ("portal",),
+            )
+            conn.execute(
+                update(t.leases)
+                .where(
+                    t.leases.c.portal == portal,
+                    or_(t.leases.c.holder == holder, t.leases.c.expires_at <= now),
+                )
+                .values(holder=holder, expires_at=expires)
+            )
+            owner = conn.execute(select(t.leases.c.holder).where(t.leases.c.portal == portal)).scalar_one()
+        return bool(owner == holder)
+
+    def release_lease(self, portal: str, holder: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(t.leases).where(t.leases.c.portal == portal, t.leases.c.holder == holder))
+
+    def lease_holder(self, portal: str, now: datetime) -> str | None:
+        """Who holds the portal now (None when free or expired)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.leases.c.holder, t.leases.c.expires_at).where(t.leases.c.portal == portal)
+            ).first()
+        return str(row.holder) if row is not None and row.expires_at > now else None
 
     # -- history and dead letters -----------------------------------------------------------------------------
     def add_transitions(self, conn: Connection, portal: str, transitions: Sequence[Transition], run_id: int) -> None:

@@ -314,3 +314,34 @@ def test_a_recycled_lead_requalifying_moves_lifecycle_back_only_when_allowed(tmp
             assert box.counts()["contacts.batch_update"] == (2 if allow else 1)  # clear, then set
         finally:
             box.stop()
+
+
+def test_a_stop_request_finishes_the_page_in_hand_and_the_next_run_continues(tmp_path, clock, monkeypatch):
+    box = make_sandbox(clock, contacts=350)
+    try:
+        h = make_harness(tmp_path, box, clock, monkeypatch)
+        h.connector.setup()
+        pages = []
+
+        from leadstage.sync.engine import RunOptions, SyncRun
+
+        run = SyncRun(
+            "main",
+            h.portal.model,
+            h.connector,
+            h.store,
+            clock.now,
+            RunOptions(),
+            on_page=lambda counts: pages.append(counts.evaluated),
+            should_stop=lambda: len(pages) >= 2,
+        )
+        stopped = run.execute()
+        clock.advance(minutes=1)
+        rest = h.run()
+
+        assert stopped.status == "stopped" and stopped.exit_code == 0
+        assert stopped.counts.evaluated == 200  # two pages of 100, both committed
+        assert rest.status == "ok" and rest.counts.evaluated == 150
+        assert all("leadstage_score" in c for c in box.hubspot.contacts.values())
+    finally:
+        box.stop()

@@ -167,3 +167,17 @@ def test_a_full_sync_on_this_backend_writes_nothing_the_second_time(tmp_path, sa
     assert (second.status, second.counts.updated) == ("ok", 0)
     assert h.store.engine.dialect.name == state_url.split(":")[0].split("+")[0]
     h.store.close()
+
+
+def test_a_portal_lease_has_one_holder_until_it_expires(store):
+    ttl = timedelta(minutes=10)
+
+    assert store.acquire_lease("p", "daemon-a", ttl, NOW)
+    assert not store.acquire_lease("p", "daemon-b", ttl, NOW + timedelta(minutes=5))
+    assert store.acquire_lease("p", "daemon-a", ttl, NOW + timedelta(minutes=5))  # renewed by its holder
+    assert store.lease_holder("p", NOW + timedelta(minutes=14)) == "daemon-a"
+    assert store.acquire_lease("p", "daemon-b", ttl, NOW + timedelta(minutes=16))  # expired: taken over
+    assert not store.acquire_lease("p", "daemon-a", ttl, NOW + timedelta(minutes=17))
+    store.release_lease("p", "daemon-b")
+    assert store.lease_holder("p", NOW + timedelta(minutes=17)) is None
+    assert store.acquire_lease("other", "daemon-a", ttl, NOW)  # leases are per portal
