@@ -72,6 +72,21 @@ class SyncSection(_Section):
     retry: RetrySection = RetrySection()
 
 
+class DaemonSection(_Section):
+    """``[daemon]``: the long-running worker."""
+
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9464  # /metrics and /healthz; 0 turns them off
+    lease_seconds: Annotated[float, Field(ge=30, le=86_400)] = 600.0
+    misfire_grace_seconds: Annotated[float, Field(ge=1, le=86_400)] = 300.0
+
+
+class BackfillSection(_Section):
+    """``[backfill]``: one-off recomputations."""
+
+    rate_share: Annotated[float, Field(gt=0, le=1)] = 0.3  # of the portal's rate limit, leaving the rest to the daemon
+
+
 class ProfileSection(_Section):
     """A named qualification profile (``[profiles.<name>]``); the top-level sections are profile "default"."""
 
@@ -84,6 +99,8 @@ class ProfileSection(_Section):
 class RootSection(_Section):
     state: StateSection = StateSection()
     sync: SyncSection = SyncSection()
+    daemon: DaemonSection = DaemonSection()
+    backfill: BackfillSection = BackfillSection()
     portals: dict[str, PortalSection]
     stages: StagesSection = StagesSection()
     scoring: ScoringSection = ScoringSection()
@@ -117,6 +134,8 @@ class Settings:
     state_url: str
     sync: SyncSection
     portals: Mapping[str, PortalSettings] = field(default_factory=dict)
+    daemon: DaemonSection = field(default_factory=DaemonSection)
+    backfill: BackfillSection = field(default_factory=BackfillSection)
 
     def portal(self, name: str | None) -> PortalSettings:
         """The named portal, or the only one when no name is given."""
@@ -224,7 +243,14 @@ def _build(path: Path, root: RootSection) -> Settings:
         portals[name] = PortalSettings(name, section.crm, section, model)
     if problems:
         raise ConfigError(problems)
-    return Settings(path=path, state_url=_state_url(path, root.state), sync=root.sync, portals=portals)
+    return Settings(
+        path=path,
+        state_url=_state_url(path, root.state),
+        sync=root.sync,
+        portals=portals,
+        daemon=root.daemon,
+        backfill=root.backfill,
+    )
 
 
 def _state_url(path: Path, state: StateSection) -> str:

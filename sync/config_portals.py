@@ -101,6 +101,11 @@ class PortalSection(BaseModel):
     rate_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 10.0
     rate_share: Annotated[float, Field(gt=0, le=1)] = 0.9
     fields: dict[str, str] = {}
+    # Schedule (leadstage daemon): an incremental sync every N minutes, or on a cron expression (UTC); a
+    # rescore (decay, SLA) every N hours, 0 for never.
+    sync_every_minutes: Annotated[float, Field(gt=0, le=7 * 24 * 60)] = 5.0
+    sync_cron: str | None = None
+    rescore_every_hours: Annotated[float, Field(ge=0, le=24 * 31)] = 6.0
     # HubSpot
     token_env: str | None = None
     token_file: str | None = None
@@ -161,6 +166,18 @@ class PortalSection(BaseModel):
         if missing:
             raise ValueError(f"auth = {self.auth!r} needs {', '.join(missing)}")
         return self
+
+    @field_validator("sync_cron")
+    @classmethod
+    def _valid_cron(cls, expression: str | None) -> str | None:
+        if expression is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(expression, timezone="UTC")
+            except ValueError as error:
+                raise ValueError(f'not a cron expression ({error}); e.g. "*/5 * * * *"') from None
+        return expression
 
     @field_validator("web_events", "campaign_kinds")
     @classmethod
