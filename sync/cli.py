@@ -415,3 +415,12 @@ def main() -> None:
     """Console-script entry point."""
     logging.captureWarnings(True)
     app()
+
+
+def _register_commands() -> None:
+    from .cli_daemon import register
+
+    register(app)
+
+
+_register_commands()
