@@ -142,6 +142,10 @@ class Connector(Protocol):
         """Pages of contacts from ``position`` on, each carrying the position after it."""
         ...
 
+    def count_contacts(self, position: SweepPosition) -> int | None:
+        """How many contacts a sweep from ``position`` will visit (one call; None if the CRM cannot say)."""
+        ...
+
     def read_contacts(self, ids: Sequence[str]) -> ContactPage:
         """The current state of the given contacts, in batches; unknown ids in ``missing_ids``."""
         ...

@@ -208,6 +208,16 @@ class HubSpotConnector:
             limit=self.settings.search_page_limit,
         )
 
+    def count_contacts(self, position: SweepPosition) -> int | None:
+        if position.kind is SweepKind.FULL:
+            return None  # the list endpoint has no total; an incremental window does
+        assert position.since is not None
+        request = self._search_request(position.since, position.until, position.after)
+        request.limit = 1
+        _, body = self._calls.request("contacts.search", self._calls.contacts_search.do_search, request)
+        total = body.get("total")
+        return int(total) if total is not None else None
+
     def read_contacts(self, ids: Sequence[str]) -> ContactPage:
         contacts: list[Contact] = []
         rejected: list[RecordFailure] = []

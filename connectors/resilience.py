@@ -234,3 +234,22 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
+
+
+class FixedClock:
+    """A clock that starts at a given moment and moves only when something sleeps on it (which returns at once).
+
+    For reproducible runs in subprocess tests (``LEADSTAGE_FIXED_CLOCK``); never the default.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._t = start.timestamp()
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._t, UTC)
+
+    def monotonic(self) -> float:
+        return self._t
+
+    def sleep(self, seconds: float) -> None:
+        self._t += max(0.0, seconds)

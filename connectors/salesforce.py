@@ -189,6 +189,16 @@ class SalesforceConnector:
             if done:
                 return
 
+    def count_contacts(self, position: SweepPosition) -> int | None:
+        conditions = self._window(position) if position.kind is SweepKind.INCREMENTAL else []
+        if position.after and not position.after.startswith(BULK_MARK):
+            conditions.append(f"Id > {soql.quote(soql.record_id(position.after))}")
+        statement = f"SELECT COUNT() FROM {soql.field_name(self.settings.object_name)}"
+        if conditions:
+            statement += " WHERE " + " AND ".join(conditions)
+        result = self._calls.request("query", lambda sf: sf.query(statement))
+        return int(result.get("totalSize", 0))
+
     def _bulk_read(self, position: SweepPosition) -> bool:
         """A full sweep of an object above the bulk threshold reads through a Bulk API 2.0 query job."""
         if position.after is not None:

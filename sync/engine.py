@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from .state import ContactRecord, DeadLetter, StateStore, StoredContact
 log = logging.getLogger(__name__)
 
 CONTACTS_STREAM = "contacts"
+BACKFILL_STREAM = "backfill"
 EVENTS_STREAM = "events"
 DIRTY_BATCH = 100
 RESCORE_BATCH = 200
@@ -76,12 +77,22 @@ class RunOptions:
     full: bool = False
     dry_run: bool = False
     rescore: bool = False
+    backfill: SweepPosition | None = None  # a backfill's window (new) or its stored position (resumed)
+    limit: int | None = None  # stop after this many contacts of an incremental sweep (exactly: the page is cut)
 
     @property
     def kind(self) -> str:
-        """The run's kind as the runs table records it: sync, full or rescore, with -dry-run for dry runs."""
-        mode = "rescore" if self.rescore else ("full" if self.full else "sync")
+        """The run's kind as the runs table records it: sync, full, rescore or backfill (-dry-run for dry runs)."""
+        if self.backfill is not None:
+            mode = "backfill"
+        else:
+            mode = "rescore" if self.rescore else ("full" if self.full else "sync")
         return f"{mode}-dry-run" if self.dry_run else mode
+
+    @property
+    def stream(self) -> str:
+        """Where the contact sweep's position is kept: a backfill has its own, apart from the daemon's."""
+        return BACKFILL_STREAM if self.backfill is not None else CONTACTS_STREAM
 
 
 @dataclass
@@ -114,6 +125,7 @@ class SyncRun:
         options: RunOptions = RunOptions(),
         on_page: Callable[[RunCounts], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        on_planned: Callable[[Update], None] | None = None,
     ) -> None:
         self.portal = portal
         self.model = model
@@ -125,6 +137,8 @@ class SyncRun:
         self.run_id = 0
         self._on_page = on_page
         self._should_stop = should_stop or (lambda: False)
+        self._on_planned = on_planned
+        self._dry_stream: dict[str, list[Activity]] = defaultdict(list)
         self.stopped = False
         self._planned: list[dict[str, Any]] = []
         self._pending: list[Update] = []
@@ -176,7 +190,11 @@ class SyncRun:
         position = self._next_position(EVENTS_STREAM, full=False)
         for page in self.connector.pull_activity_stream(position):
             self.counts.events += len(page.activities)
-            if not self.options.dry_run:
+            if self.options.dry_run:
+                # Nothing is stored in a dry run; keep the events at hand so it evaluates as a real run would.
+                for activity in page.activities:
+                    self._dry_stream[activity.contact_id].append(activity)
+            else:
                 with self.store.transaction() as conn:
                     self.store.add_activities(conn, self.portal, page.activities, "stream", self.run_id)
                     self.store.save_position(conn, self.portal, EVENTS_STREAM, page.position, self.now())
@@ -185,10 +203,19 @@ class SyncRun:
 
     # -- contacts -------------------------------------------------------------------------------------------
     def _sweep_contacts(self) -> None:
-        position = self._next_position(CONTACTS_STREAM, full=self.options.full)
+        position = self.options.backfill or self._next_position(CONTACTS_STREAM, full=self.options.full)
         log.info("portal %s: %s sweep from %s", self.portal, position.kind.value, position.since or "the start")
         for page in self.connector.pull_contacts(position):
-            self._process(page.contacts, page.rejected, page.position, deleted=page.deleted_ids)
+            contacts, rejected, at = page.contacts, page.rejected, page.position
+            limit = self.options.limit
+            if limit is not None and at is not None and at.kind is SweepKind.INCREMENTAL:
+                room = limit - self.counts.pulled
+                if len(contacts) + len(rejected) > room:
+                    # Keyset paging by id lets the position stop right after the last contact taken.
+                    contacts, rejected = contacts[: max(room, 0)], ()
+                    at = replace(at, after=contacts[-1].id if contacts else position.after, done=False)
+                    self.stopped = True
+            self._process(contacts, rejected, at, deleted=page.deleted_ids)
             if self._stop_requested():
                 break
         self._flush()
@@ -274,7 +301,11 @@ class SyncRun:
                 updates.append(update)
 
         if self.options.dry_run:
-            self._planned.extend({"contact_id": u.contact_id, "values": dict(u.values)} for u in updates)
+            for update in updates:
+                if self._on_planned is not None:
+                    self._on_planned(update)
+                else:
+                    self._planned.append({"contact_id": update.contact_id, "values": dict(update.values)})
             self.counts.updated += len(updates)
             self._report()
             return
@@ -286,7 +317,7 @@ class SyncRun:
             self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
             self.store.forget_contacts(conn, self.portal, deleted)
             if not updates and not self._pending and position is not None:
-                self.store.save_position(conn, self.portal, CONTACTS_STREAM, position, now)
+                self.store.save_position(conn, self.portal, self.options.stream, position, now)
         self.counts.transitions += len(transitions)
         self.counts.deleted += len(deleted)
         failpoint("after_decisions")
@@ -337,6 +368,9 @@ class SyncRun:
         """
         by_contact = self.store.load_activities(self.portal, [c.id for c in contacts], set(refreshed))
         fresh: dict[str, dict[str, Activity]] = defaultdict(dict)
+        for contact in contacts:
+            for activity in self._dry_stream.get(contact.id, ()):
+                fresh[contact.id][activity.id] = activity
         for activity in fetched:
             fresh[activity.contact_id][activity.id] = activity
         for contact_id, items in fresh.items():
@@ -396,7 +430,7 @@ class SyncRun:
             self.store.mark_written(conn, self.portal, written, now)
             self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
             if position is not None:
-                self.store.save_position(conn, self.portal, CONTACTS_STREAM, position, now)
+                self.store.save_position(conn, self.portal, self.options.stream, position, now)
         self.counts.updated += len(written)
         self.counts.failed += len(letters)
         for letter in letters:

@@ -5,6 +5,8 @@ dead letters. SQLite file by default, PostgreSQL by URL; every page of a run com
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
@@ -402,6 +404,17 @@ class StateStore:
             owner = conn.execute(select(t.leases.c.holder).where(t.leases.c.portal == portal)).scalar_one()
         return bool(owner == holder)
 
+    def take_over_if_gone(self, portal: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        """Acquire the lease; if a dead local process holds it, take it over. True when the lease is ours."""
+        if self.acquire_lease(portal, holder, ttl, now):
+            return True
+        current = self.lease_holder(portal, now)
+        if current is None or not holder_gone(current):
+            return False
+        log.warning("portal %s: taking over the lease of %s, which no longer runs", portal, current)
+        self.release_lease(portal, current)
+        return self.acquire_lease(portal, holder, ttl, now)
+
     def release_lease(self, portal: str, holder: str) -> None:
         with self.transaction() as conn:
             conn.execute(delete(t.leases).where(t.leases.c.portal == portal, t.leases.c.holder == holder))
@@ -468,6 +481,23 @@ class StateStore:
             query = query.where(t.dead_letters.c.resolved_at.is_(None))
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def holder_gone(holder: str) -> bool:
+    """True when a lease holder named ``...:<this host>:<pid>...`` is a process of this host that no longer runs
+    (a crashed or killed worker): its lease can be taken over at once instead of waiting for it to expire."""
+    parts = holder.split(":")
+    host = socket.gethostname()
+    for index, part in enumerate(parts[:-1]):
+        if part == host and parts[index + 1].isdigit():
+            try:
+                os.kill(int(parts[index + 1]), 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+            return False
+    return False
 
 
 def _stored(row: Mapping[Any, Any]) -> StoredContact:

@@ -181,3 +181,20 @@ def test_a_portal_lease_has_one_holder_until_it_expires(store):
     store.release_lease("p", "daemon-b")
     assert store.lease_holder("p", NOW + timedelta(minutes=17)) is None
     assert store.acquire_lease("other", "daemon-a", ttl, NOW)  # leases are per portal
+
+
+def test_the_lease_of_a_dead_local_process_is_taken_over_at_once(store):
+    import socket
+    import subprocess
+    import sys
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    host, ttl = socket.gethostname(), timedelta(minutes=10)
+    assert store.acquire_lease("p", f"backfill:{host}:{finished.pid}", ttl, NOW)
+    assert store.acquire_lease("r", f"daemon:{host}:{os.getpid()}:abc", ttl, NOW)
+    assert store.acquire_lease("s", "daemon:elsewhere:42", ttl, NOW)
+
+    assert store.take_over_if_gone("p", "backfill:me:1", ttl, NOW + timedelta(minutes=1))  # its holder is gone
+    assert not store.take_over_if_gone("r", "backfill:me:1", ttl, NOW)  # its holder still runs
+    assert not store.take_over_if_gone("s", "backfill:me:1", ttl, NOW)  # another host: wait for the expiry

@@ -1,0 +1,176 @@
+"""``leadstage backfill``: recompute every contact modified in a window, resumably, with a dry run that exports
+the diff it would write.
+
+A backfill sweeps its own position (apart from the daemon's), commits page by page like any run, and so resumes
+exactly where it stopped. It holds the portal's lease while it writes, so no daemon works the portal at the same
+time, and it uses only ``[backfill] rate_share`` of the portal's rate limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from leadstage.connectors.base import Connector, SweepKind, SweepPosition, Update
+from leadstage.mapping.values import OUTPUT_SPECS
+
+from .config import PortalSettings, Settings
+from .engine import BACKFILL_STREAM, RunCounts, RunOptions, RunSummary, SyncRun
+from .state import StateStore
+
+
+class BackfillError(Exception):
+    """The backfill cannot start as asked (nothing to resume, an unfinished one in the way, a bad window)."""
+
+
+class PortalBusy(Exception):
+    """Another worker holds the portal's lease."""
+
+
+def plan(
+    store: StateStore, portal: str, since: datetime | None, until: datetime, resume: bool, restart: bool
+) -> SweepPosition:
+    """The position to start from: the stored one (--resume) or a new window, refusing to lose an unfinished one."""
+    stored = store.load_position(portal, BACKFILL_STREAM)
+    unfinished = stored is not None and not stored.done
+    if resume:
+        if stored is None or not unfinished:
+            raise BackfillError(f"portal {portal!r} has no interrupted backfill to resume")
+        return stored
+    if unfinished and not restart:
+        assert stored is not None
+        raise BackfillError(
+            f"portal {portal!r} has an interrupted backfill (modified {stored.since:%Y-%m-%d} to "
+            f"{stored.until:%Y-%m-%d %H:%M}, done up to id {stored.after}): add --resume to continue it, "
+            "or --restart to start over"
+        )
+    if since is None:
+        raise BackfillError("give --since (the backfill recomputes contacts modified since that date)")
+    if since >= until:
+        raise BackfillError(f"--since {since:%Y-%m-%d} must be before --until {until:%Y-%m-%d}")
+    return SweepPosition(SweepKind.INCREMENTAL, until=until, since=since)
+
+
+class DiffExport:
+    """Streams a dry run's would-be writes to a file: .csv, .json (one array) or .jsonl (one object a line)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.format = path.suffix.lower().lstrip(".")
+        if self.format not in ("csv", "json", "jsonl"):
+            raise BackfillError(f"--export {path}: use a .csv, .json or .jsonl file name")
+        self.count = 0
+        self._file: IO[str] | None = None
+        self._csv: Any = None
+
+    def __enter__(self) -> DiffExport:
+        self._file = self.path.open("w", encoding="utf-8", newline="")
+        if self.format == "csv":
+            columns = ["contact_id", *(spec.name for spec in OUTPUT_SPECS), "lifecycle_stage", "clear_first"]
+            self._csv = csv.DictWriter(self._file, fieldnames=columns)
+            self._csv.writeheader()
+        elif self.format == "json":
+            self._file.write("[\n")
+        return self
+
+    def write(self, update: Update) -> None:
+        assert self._file is not None
+        if self.format == "csv":
+            self._csv.writerow(
+                {"contact_id": update.contact_id, **update.values, "clear_first": " ".join(sorted(update.clear_first))}
+            )
+        else:
+            item = json.dumps(
+                {
+                    "contact_id": update.contact_id,
+                    "values": dict(update.values),
+                    "clear_first": sorted(update.clear_first),
+                }
+            )
+            if self.format == "json":
+                item = (",\n" if self.count else "") + item
+            self._file.write(item + ("\n" if self.format == "jsonl" else ""))
+        self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._file is not None
+        if self.format == "json":
+            self._file.write("\n]\n")
+        self._file.close()
+
+
+def lease_holder() -> str:
+    return f"backfill:{socket.gethostname()}:{os.getpid()}"
+
+
+@contextmanager
+def portal_lease(
+    store: StateStore, portal: str, holder: str, ttl: timedelta, now: Callable[[], datetime]
+) -> Iterator[Callable[[], None]]:
+    """Hold the portal's lease for the block; yields a function that renews it."""
+    if not store.take_over_if_gone(portal, holder, ttl, now()):
+        raise PortalBusy(f"portal {portal!r} is being worked by {store.lease_holder(portal, now())}; try again later")
+
+    def renew() -> None:
+        if not store.acquire_lease(portal, holder, ttl, now()):
+            raise PortalBusy(f"portal {portal!r}: the lease was lost (held too long without renewal?)")
+
+    try:
+        yield renew
+    finally:
+        store.release_lease(portal, holder)
+
+
+def run_backfill(
+    settings: Settings,
+    portal: PortalSettings,
+    connector: Connector,
+    store: StateStore,
+    now: Callable[[], datetime],
+    position: SweepPosition,
+    dry_run: bool = False,
+    limit: int | None = None,
+    export: DiffExport | None = None,
+    on_page: Callable[[RunCounts], None] | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> RunSummary:
+    """Run the backfill from ``position`` (a dry run holds no lease and changes nothing)."""
+    options = RunOptions(
+        overlap=timedelta(minutes=settings.sync.overlap_minutes),
+        first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
+        dry_run=dry_run,
+        backfill=position,
+        limit=limit,
+    )
+
+    def run(renew: Callable[[], None]) -> RunSummary:
+        def page_done(counts: RunCounts) -> None:
+            renew()
+            if on_page is not None:
+                on_page(counts)
+
+        sync = SyncRun(
+            portal.name,
+            portal.model,
+            connector,
+            store,
+            now,
+            options,
+            page_done,
+            stop_requested,
+            export.write if export is not None else None,
+        )
+        return sync.execute()
+
+    if dry_run:
+        return run(lambda: None)
+    ttl = timedelta(seconds=settings.daemon.lease_seconds)
+    with portal_lease(store, portal.name, lease_holder(), ttl, now) as renew:
+        return run(renew)
