@@ -128,10 +128,11 @@ class BulkJobs:
             job_id = str(job["id"])
             self._wait(object_name, job_id, is_query=True)
         while True:
-            page = self._calls.request(
-                "bulk.query.results",
-                lambda sf, at=locator: self._client(sf, object_name).get_query_results(job_id, at, QUERY_PAGE_RECORDS),
-            )
+
+            def results(sf: Salesforce, job: str = job_id, at: str = locator) -> Any:
+                return self._client(sf, object_name).get_query_results(job, at, QUERY_PAGE_RECORDS)
+
+            page = self._calls.request("bulk.query.results", results)
             locator = str(page.get("locator") or "")
             yield from_csv(page["records"]), job_id, locator
             if not locator:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from leadstage.connectors.base import AuthenticationFailed, Connector, ConnectorError
 
@@ -317,229 +313,6 @@ def explain(
     _emit(as_json, data, lambda: render(out, data))
 
 
-def _parse_when(option: str, value: str | None) -> datetime | None:
-    """A --since/--until value: a date (midnight UTC) or an ISO datetime (UTC unless it says otherwise)."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        _fail(EXIT_CONFIG, [f"leadstage: {option} {value!r}: give a date like 2026-01-31 or an ISO datetime"])
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[Callable[[], bool]]:
-    """SIGTERM/SIGINT ask the run to stop after the page in hand (it commits, then the command exits 0)."""
-    requested: list[int] = []
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def handler(signum: int, _frame: object) -> None:
-        requested.append(signum)
-        err.print("stopping after the current page...")
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield lambda: bool(requested)
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-@contextmanager
-def _backfill_progress(enabled: bool, total: int | None) -> Iterator[Callable[[RunCounts], None] | None]:
-    if not enabled:
-        yield None
-        return
-    columns = [
-        TextColumn("backfill"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>8.0f} records/s"),
-        TimeRemainingColumn(),
-        TextColumn("updated {task.fields[updated]:,}  failed {task.fields[failed]:,}"),
-    ]
-    with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task("backfill", total=total, rate=0.0, updated=0, failed=0)
-        started = time.monotonic()
-
-        def update(counts: RunCounts) -> None:
-            elapsed = max(time.monotonic() - started, 1e-6)
-            bar.update(
-                task,
-                completed=counts.pulled,
-                rate=counts.evaluated / elapsed,
-                updated=counts.updated,
-                failed=counts.failed,
-            )
-
-        yield update
-
-
-@app.command()
-def backfill(
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    since: Annotated[
-        str | None, typer.Option(help="Recompute contacts modified since (date or ISO time, UTC).")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="...and before this (default: now).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; see --export.")] = False,
-    limit: Annotated[int | None, typer.Option(help="Stop after this many records (--resume goes on).")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted backfill.")] = False,
-    restart: Annotated[bool, typer.Option("--restart", help="Drop an interrupted backfill, start anew.")] = False,
-    export: Annotated[Path | None, typer.Option(help="Dry run: write the diff to this .csv/.json/.jsonl.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Recompute every contact modified in a window (after a scoring change), resumably, at a share of the quota."""
-    from .backfill import BackfillError, DiffExport, PortalBusy, plan, run_backfill
-
-    if export is not None and not dry_run:
-        _fail(EXIT_CONFIG, ["leadstage: --export goes with --dry-run (a real backfill writes to the CRM)"])
-    if limit is not None and limit < 1:
-        _fail(EXIT_CONFIG, ["leadstage: --limit must be at least 1"])
-    try:
-        exporter = DiffExport(export) if export is not None else None
-    except BackfillError as error:
-        _fail(EXIT_CONFIG, [f"leadstage: {error}"])
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        clock = _clock()
-        store = StateStore(settings.state_url)
-        try:
-            position = plan(
-                store,
-                chosen.name,
-                _parse_when("--since", since),
-                _parse_when("--until", until) or clock.now(),
-                resume,
-                restart,
-            )
-        except BackfillError as error:
-            store.close()
-            _fail(EXIT_CONFIG, [f"leadstage: {error}"])
-        connector = build_connector(settings, chosen, clock, rate_share=settings.backfill.rate_share)
-        show = not as_json and sys.stderr.isatty()
-        total = connector.count_contacts(position) if show else None
-        try:
-            with (
-                _stop_on_signals() as stop_requested,
-                _backfill_progress(show, total) as on_page,
-                exporter if exporter is not None else nullcontext(),
-            ):
-                summary = run_backfill(
-                    settings,
-                    chosen,
-                    connector,
-                    store,
-                    clock.now,
-                    position,
-                    dry_run,
-                    limit,
-                    exporter,
-                    on_page,
-                    stop_requested,
-                )
-        except PortalBusy as error:
-            _fail(EXIT_FAILURES, [f"leadstage: {error}"])
-        finally:
-            connector.close()
-            store.close()
-    data = summary_dict(summary)
-    data.pop("planned", None)
-    if exporter is not None:
-        data["exported"] = {"path": str(exporter.path), "records": exporter.count}
-
-    def text() -> None:
-        c = summary.counts
-        verb = "would update" if dry_run else "updated"
-        out.print(
-            f"backfill run {summary.run_id} {summary.status}: evaluated {c.evaluated:,}, {verb} {c.updated:,}, "
-            f"unchanged {c.unchanged:,}, failed {c.failed:,}, API calls {c.api_calls:,}"
-        )
-        if exporter is not None:
-            out.print(f"diff written to {exporter.path} ({exporter.count:,} records)")
-        if summary.status == "stopped" and not dry_run:
-            out.print("stopped before the end: `leadstage backfill --resume` continues where it stopped")
-        if summary.error:
-            out.print(f"stopped: {summary.error}")
-
-    _emit(as_json, data, text)
-    raise typer.Exit(summary.exit_code)
-
-
-dead_letters_app = typer.Typer(help="Records that could not be processed, with their reasons.", no_args_is_help=True)
-app.add_typer(dead_letters_app, name="dead-letters")
-
-
-@dead_letters_app.command("list")
-def dead_letters_list(
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    include_resolved: Annotated[bool, typer.Option("--all", help="Include resolved ones.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """List the dead-letter table."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        store = StateStore(settings.state_url)
-        rows = store.dead_letters(chosen.name, include_resolved=include_resolved)
-        store.close()
-
-    def text() -> None:
-        if not rows:
-            out.print("no dead letters")
-        for row in rows:
-            out.print(
-                f"{row['id']:>6}  {row['created_at']:%Y-%m-%d %H:%M}  contact {row['contact_id']}  "
-                f"[{row['phase']}] {row['reason']}",
-                markup=False,
-                highlight=False,
-            )
-
-    _emit(as_json, {"portal": chosen.name, "dead_letters": rows}, text)
-
-
-@app.command()
-def runs(
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
-    as_json: JsonOpt = False,
-) -> None:
-    """Run history: kind, status, counts and duration."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        store = StateStore(settings.state_url)
-        rows = store.runs(chosen.name, limit=limit)
-        store.close()
-
-    def text() -> None:
-        table = Table()
-        for column in ("run", "kind", "started", "seconds", "status", "pulled", "updated", "failed", "API calls"):
-            table.add_column(column)
-        for row in rows:
-            counts = row["counts"] or {}
-            table.add_row(
-                str(row["id"]),
-                row["kind"],
-                f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
-                f"{row['duration_s']:.1f}" if row["duration_s"] is not None else "-",
-                row["status"],
-                str(counts.get("pulled", "")),
-                str(counts.get("updated", "")),
-                str(counts.get("failed", "")),
-                str(counts.get("api_calls", "")),
-            )
-        out.print(table)
-
-    _emit(as_json, {"portal": chosen.name, "runs": rows}, text)
-
-
 @app.command()
 def sandbox(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
@@ -582,9 +355,10 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from .cli_daemon import register
+    from . import cli_daemon, cli_ops
 
-    register(app)
+    cli_ops.register(app)
+    cli_daemon.register(app)
 
 
 _register_commands()

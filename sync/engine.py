@@ -79,12 +79,15 @@ class RunOptions:
     rescore: bool = False
     backfill: SweepPosition | None = None  # a backfill's window (new) or its stored position (resumed)
     limit: int | None = None  # stop after this many contacts of an incremental sweep (exactly: the page is cut)
+    replay: tuple[str, ...] = ()  # contacts to read again and evaluate (dead-letter replay)
 
     @property
     def kind(self) -> str:
         """The run's kind as the runs table records it: sync, full, rescore or backfill (-dry-run for dry runs)."""
         if self.backfill is not None:
             mode = "backfill"
+        elif self.replay:
+            mode = "replay"
         else:
             mode = "rescore" if self.rescore else ("full" if self.full else "sync")
         return f"{mode}-dry-run" if self.dry_run else mode
@@ -154,6 +157,8 @@ class SyncRun:
         try:
             if self.options.rescore:
                 self._rescore_stored()
+            elif self.options.replay:
+                self._read_and_evaluate(list(self.options.replay))
             else:
                 self._ingest_events()
                 if not self.stopped:
@@ -245,9 +250,12 @@ class SyncRun:
     def _evaluate_dirty(self) -> None:
         if self.options.dry_run:
             return
-        dirty = self.store.contacts_with_new_activity(self.portal, self.run_id)
-        for start in range(0, len(dirty), DIRTY_BATCH):
-            page = self.connector.read_contacts(dirty[start : start + DIRTY_BATCH])
+        self._read_and_evaluate(self.store.contacts_with_new_activity(self.portal, self.run_id))
+
+    def _read_and_evaluate(self, ids: Sequence[str]) -> None:
+        """Read these contacts from the CRM in batches and evaluate them (no sweep position moves)."""
+        for start in range(0, len(ids), DIRTY_BATCH):
+            page = self.connector.read_contacts(ids[start : start + DIRTY_BATCH])
             self._process(page.contacts, page.rejected, None)
             if self._stop_requested():
                 break

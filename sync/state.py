@@ -473,6 +473,25 @@ class StateStore:
             ],
         )
 
+    def resolve_dead_letters(
+        self, portal: str, letter_ids: Sequence[int], resolution: str, now: datetime, run_id: int | None = None
+    ) -> int:
+        """Close these open letters (``run_id``: only those whose contact got no new letter in that run)."""
+        condition = [
+            t.dead_letters.c.portal == portal,
+            t.dead_letters.c.id.in_(list(letter_ids)),
+            t.dead_letters.c.resolved_at.is_(None),
+        ]
+        if run_id is not None:
+            failed_again = select(t.dead_letters.c.contact_id).where(
+                t.dead_letters.c.portal == portal, t.dead_letters.c.run_id == run_id
+            )
+            condition.append(t.dead_letters.c.contact_id.not_in(failed_again))
+        with self.transaction() as conn:
+            statement = update(t.dead_letters).where(*condition).values(resolved_at=now, resolution=resolution)
+            result = conn.execute(statement)
+            return int(result.rowcount or 0)
+
     def dead_letters(self, portal: str | None = None, include_resolved: bool = False) -> list[dict[str, Any]]:
         query = select(t.dead_letters).order_by(t.dead_letters.c.id)
         if portal is not None:

@@ -145,6 +145,7 @@ dead_letters = Table(
     Column("retryable", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
+    Column("resolution", String(20)),  # replayed or dropped
     Index("ix_dead_letters_open", "portal", "resolved_at"),
 )
 
