@@ -1,12 +1,16 @@
 """How many contacts per second one core evaluates: ``leadstage.mapping.evaluate.evaluate()``, end to end.
 
 A plain script, not a test. It loads the model we ship (config.example.toml, through ``load_settings`` like the
-worker), generates contacts with 20 activities each spread over six months, CRM stage signals and a remembered
-``StageState``, and prints contacts per second for ``evaluate()`` (score, BANT grade, temperature, stage decision
-and output values: what the sync engine, ``rescore`` and ``explain`` call), then for score, grade and temperature
-on their own. A calibration line (a plain Python loop) lets figures from different machines be compared.
+worker) and times ``evaluate()`` (score, BANT grade, temperature, stage decision and output values: what the sync
+engine, ``rescore`` and ``explain`` call) over contacts with 20 activities each spread over six months, CRM stage
+signals and a remembered ``StageState``. Contacts come in pages of 100, each page generated just before it is
+evaluated, as the engine reads a page and evaluates it; every pass has new people (new e-mail addresses), while
+what the model remembers of values seen (URLs, form names, job titles) carries over, as in a running worker.
+The figure is the best of ``--repeat`` passes. ``--cold`` also times all contacts generated up front (their data
+no longer in the CPU caches); ``--parts`` times score, grade and temperature alone. The calibration line (a plain
+Python loop, best seen while measuring) lets figures from different machines, or busy moments, be compared.
 
-    .venv/bin/python bench/bench_scoring.py [--contacts 20000] [--repeat 5] [--profile] [--config PATH]
+    .venv/bin/python bench/bench_scoring.py [--contacts 20000] [--repeat 5] [--parts] [--cold] [--profile]
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from .scoring import (
 )
 from .stages import StageDecision, StageRules, decide
 from .temperature import TemperatureModel, TemperatureResult, temperature_result
-from .values import STAGE_DATE_OUTPUTS, PromotionRule, promotion_value
+from .values import STAGE_DATE_OUTPUTS, PromotionRule, format_bool, promotion_value
 
 _EPOCH_US = attrgetter("epoch_us")
 _NOTHING_TO_CLEAR: frozenset[str] = frozenset()
@@ -96,7 +96,8 @@ def evaluate(
 
     Scores, grade and temperature are computed ``as_of`` (default ``now``): runs pass ``now`` rounded down to
     the hour, so decay moves the written values at most once an hour and every run within the hour agrees.
-    Stage transitions and the hand-over SLA use the exact ``now``.
+    Stage transitions and the hand-over SLA use the exact ``now``. Score, grade and temperature share one pass
+    over the activities (``model.compiled``).
     """
     moment = as_of or now
     compiled = model.compiled
@@ -117,7 +118,7 @@ def evaluate(
         "grade": ENUM_TEXT[graded.grade],
         "temperature": ENUM_TEXT[heat.temperature],
         "funnel_stage": ENUM_TEXT[decision.stage],
-        "sla_breached": "true" if decision.sla_breached else "false",
+        "sla_breached": format_bool(decision.sla_breached),
         "score_reason": reason_text(fit[2], engagement[2]),
     }
     entered = decision.state.entered
