@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from .model import Contact, Grade, Stage, StageState, Transition, TransitionSource
 
@@ -40,15 +42,19 @@ class SignalMap:
     field: str
     values: Mapping[str, Stage | None]
     strict: bool = True
+    # The values folded to lower case once, for the case-insensitive fallback.
+    folded: Mapping[str, Stage | None] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded", {known.lower(): stage for known, stage in self.values.items()})
 
     def stage_for(self, value: str) -> Stage | None:
-        key = value.strip()
-        if key in self.values:
-            return self.values[key]
-        lowered = key.lower()
-        for known, stage in self.values.items():
-            if known.lower() == lowered:
-                return stage
+        values = self.values
+        if value in values:
+            return values[value]
+        key = value.strip().lower()
+        if key in self.folded:
+            return self.folded[key]
         if self.strict:
             raise UnknownSignal(self.field, value)
         return None
@@ -89,26 +95,31 @@ def observe(contact: Contact, signals: Sequence[SignalMap]) -> Observation:
     Precedence: a deal stage (opportunity, customer) wins; then a side state (recycled, disqualified), which
     is an explicit sales decision; then the furthest funnel stage any field says.
     """
-    seen: list[tuple[Stage, str]] = []
+    fields = contact.fields
+    best: Stage | None = None
+    best_priority = (-1, -1)
+    best_signal: SignalMap | None = None
     for signal in signals:
-        value = contact.get(signal.field)
+        value = fields.get(signal.field)
         if value is None:
             continue
         stage = signal.stage_for(value)
-        if stage is not None:
-            seen.append((stage, f"{signal.field}={value}"))
-    if not seen:
-        return Observation(None, "no stage signal in the CRM")
-    for group in (_DEAL_STAGES, _SIDE_STATES):
-        chosen = [item for item in seen if item[0] in group]
-        if chosen:
-            return Observation(*max(chosen, key=lambda item: _order(item[0])))
-    return Observation(*max(seen, key=lambda item: _order(item[0])))
+        if stage is None:
+            continue
+        priority = _PRIORITY[stage]
+        if priority > best_priority:  # on a tie the first field named in the config wins
+            best, best_priority, best_signal = stage, priority, signal
+    if best is None or best_signal is None:
+        return _NO_SIGNAL
+    return Observation(best, f"{best_signal.field}={fields[best_signal.field]}")
 
 
-def _order(stage: Stage) -> int:
-    rank = stage.rank
-    return rank if rank is not None else -1
+# (group, order): deal stages beat side states beat funnel stages; within a group the furthest stage wins.
+_PRIORITY: dict[Stage, tuple[int, int]] = {
+    stage: (2 if stage in _DEAL_STAGES else 1 if stage in _SIDE_STATES else 0, stage.rank or 0) for stage in Stage
+}
+_NO_SIGNAL = Observation(None, "no stage signal in the CRM")
+_UNCHANGED = {stage: f"unchanged: {stage.value}" for stage in Stage}
 
 
 def _grade_ok(grade: Grade | None, rules: StageRules) -> bool:
@@ -135,16 +146,21 @@ def handover_breached(state: StageState, hours: float | None, now: datetime) -> 
     """True when the last MQL -> SAL hand-over took, or is taking, longer than the SLA."""
     if hours is None:
         return False
-    mql_at = state.entered_at(Stage.MQL)
+    mql_at = state.entered.get(Stage.MQL)
     if mql_at is None:
         return False
-    limit = timedelta(hours=hours)
+    limit = _hours(hours)
     sal_at = state.entered_at(Stage.SAL)
     if sal_at is not None and sal_at >= mql_at:
         return sal_at - mql_at > limit
     if state.stage is Stage.MQL:
         return now - mql_at > limit
     return False
+
+
+@lru_cache(maxsize=32)
+def _hours(hours: float) -> timedelta:
+    return timedelta(hours=hours)
 
 
 def decide(
@@ -167,9 +183,12 @@ def decide(
         state = _enter(StageState(stage=start, observed=observation.stage), first)
         transitions.append(first)
         reason = first.reason
+    elif observation.stage == previous.observed:  # the common case: the CRM says what it said last time
+        state = previous
+        reason = _UNCHANGED[previous.stage]
     else:
         state = previous
-        reason = f"unchanged: {previous.stage.value}"
+        reason = _UNCHANGED[previous.stage]
         crm_changed = observation.stage is not None and observation.stage != previous.observed
         if crm_changed and observation.stage != previous.stage:
             assert observation.stage is not None
