@@ -166,6 +166,10 @@ class Connector(Protocol):
         """Requests sent so far (retries included)."""
         ...
 
+    def rate_limited(self) -> int:
+        """Rate-limit answers so far: HubSpot 429s, Salesforce quota refusals and quota-share stops."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -383,6 +383,9 @@ class HubSpotConnector:
     def api_calls(self) -> int:
         return self._calls.total_calls()
 
+    def rate_limited(self) -> int:
+        return self._calls.rate_limited
+
     def close(self) -> None:
         for api in (self._calls.contacts_basic, self._calls.contacts_search, self._calls.contacts_batch):
             api.api_client.rest_client.pool_manager.clear()

@@ -462,5 +462,8 @@ class SalesforceConnector:
     def api_calls(self) -> int:
         return self._calls.total_calls()
 
+    def rate_limited(self) -> int:
+        return self._calls.rate_limited
+
     def close(self) -> None:
         self._calls.session.close()

@@ -142,6 +142,7 @@ class SalesforceCalls:
         self.session = build_session(timeouts, auth.login_url, self._observe)
         self.calls: Counter[str] = Counter()
         self.usage: tuple[int, int] | None = None
+        self.rate_limited = 0
         self._client: Salesforce | None = None
 
     # -- the client -----------------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class SalesforceCalls:
             return
         used, limit = self.usage
         if limit and used >= limit * self._quota_share:
+            self.rate_limited += 1
             raise QuotaExhausted(
                 f"the org has used {used:,} of its {limit:,} daily API requests, past this portal's share of "
                 f"{self._quota_share:.0%}; the run stops here and resumes on the next run"
@@ -224,6 +226,7 @@ class SalesforceCalls:
                 raise TransientError("session expired; renewed", retry_after=0) from None
             except SalesforceRefusedRequest as error:
                 if _error_code(error) == "REQUEST_LIMIT_EXCEEDED":
+                    self.rate_limited += 1
                     raise QuotaExhausted(
                         "Salesforce says the org's daily API request limit is exceeded (REQUEST_LIMIT_EXCEEDED); "
                         "the run stops without retrying"

@@ -4,89 +4,42 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from leadstage.connectors.base import AuthenticationFailed, Connector, ConnectorError
+from leadstage.connectors.base import Connector
 
-from .config import ConfigError, PortalSettings, Settings, find_config, load_settings
+from .cli_common import (
+    EXIT_CONFIG,
+    EXIT_FAILURES,
+    EXIT_OK,
+    ConfigOpt,
+    JsonOpt,
+    LogFormatOpt,
+    LogOpt,
+    PortalOpt,
+    _clock,
+    _emit,
+    _errors,
+    _fail,
+    _load,
+    app,
+    err,
+    out,
+    summary_dict,
+)
+from .config import PortalSettings, Settings
 from .connect import build_connector
 from .engine import RunCounts, RunOptions, RunSummary, SyncRun
-from .logsetup import configure_logging, redact
+from .logsetup import configure_logging
 from .state import StateStore, safe_url
-
-EXIT_OK, EXIT_FAILURES, EXIT_CONFIG = 0, 1, 2
-
-app = typer.Typer(
-    name="leadstage",
-    help="Lead qualification for HubSpot and Salesforce: funnel stages, explainable scores, safe write-back.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOpt = Annotated[
-    str | None,
-    typer.Option("--config", "-c", help="Config file (default: $LEADSTAGE_CONFIG or ./leadstage.toml)."),
-]
-PortalOpt = Annotated[str | None, typer.Option("--portal", "-p", help="Portal name (default: the only one).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
-LogOpt = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
-LogFormatOpt = Annotated[str, typer.Option("--log-format", help="text or json (JSON lines on stderr).")]
-
-
-def _fail(code: int, lines: list[str]) -> NoReturn:
-    for line in lines:
-        typer.echo(redact(line), err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn known failures into clear messages and the documented exit codes."""
-    try:
-        yield
-    except ConfigError as error:
-        _fail(EXIT_CONFIG, ["leadstage: configuration problem:", *(f"  {p}" for p in error.problems)])
-    except AuthenticationFailed as error:
-        _fail(EXIT_CONFIG, [f"leadstage: {error}"])
-    except ConnectorError as error:
-        _fail(EXIT_FAILURES, [f"leadstage: the CRM call failed: {error}"])
-
-
-def _load(config: str | None) -> Settings:
-    return load_settings(find_config(config))
-
-
-FIXED_CLOCK_ENV = "LEADSTAGE_FIXED_CLOCK"
-
-
-def _clock() -> Any:
-    """The real clock; ``LEADSTAGE_FIXED_CLOCK=<ISO time>`` freezes it (reproducible subprocess tests)."""
-    from leadstage.connectors.resilience import FixedClock, SystemClock
-
-    fixed = os.environ.get(FIXED_CLOCK_ENV)
-    if fixed:
-        return FixedClock(datetime.fromisoformat(fixed))
-    return SystemClock()
-
-
-def _emit(as_json: bool, data: dict[str, Any], text: Callable[[], None]) -> None:
-    if as_json:
-        print(json.dumps(data, default=str, indent=2))
-    else:
-        text()
 
 
 @app.callback()
@@ -193,21 +146,6 @@ def run_sync(
     """One sync run with the config's timing options (shared by the CLI and the demo)."""
     run = SyncRun(portal.name, portal.model, connector, store, clock.now, options, on_page)
     return run.execute()
-
-
-def summary_dict(summary: RunSummary) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "run_id": summary.run_id,
-        "portal": summary.portal,
-        "kind": summary.kind,
-        "status": summary.status,
-        **summary.counts.as_dict(),
-        "duration_s": round((summary.ended_at - summary.started_at).total_seconds(), 3) if summary.ended_at else None,
-        "error": summary.error,
-    }
-    if summary.kind.endswith("dry-run"):
-        data["planned"] = summary.planned
-    return data
 
 
 @contextmanager

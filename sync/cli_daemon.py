@@ -23,7 +23,7 @@ OnceOpt = Annotated[
 def register(app: typer.Typer) -> None:
     """Add the daemon command to the CLI."""
     # Imported here: cli.py imports this module while it is still being loaded.
-    from .cli import EXIT_CONFIG, _errors, _fail, _load
+    from .cli_common import EXIT_CONFIG, _errors, _fail, _load
 
     @app.command()
     def daemon(config: ConfigOpt = None, portal: PortalsOpt = None, once: OnceOpt = False) -> None:

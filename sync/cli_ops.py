@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cli import (
+from .cli_common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
     ConfigOpt,

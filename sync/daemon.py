@@ -34,7 +34,7 @@ from leadstage.connectors.resilience import SystemClock, TimeSource
 
 from .config import ConfigError, PortalSettings, Settings
 from .connect import build_connector
-from .daemon_jobs import RESCORE, SYNC, PortalWorker, last_started, new_holder
+from .daemon_jobs import RESCORE, SYNC, PortalWorker, new_holder
 from .metrics import DaemonMetrics, MetricsServer
 from .state import StateStore
 
@@ -222,7 +222,7 @@ class Daemon:
         return server
 
     def _last_rescore(self, portal: str) -> datetime | None:
-        return last_started(self.store, portal, RESCORE)
+        return self.store.last_run_started(portal, RESCORE)
 
     def _scheduler_started(self, _event: SchedulerEvent) -> None:
         # Signals wait (blocked) until the scheduler runs, so the stop sequence always finds it running.

@@ -18,12 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from leadstage.connectors.base import Connector
 from leadstage.connectors.resilience import TimeSource
 
-from . import state_schema as t
 from .config import PortalSettings, Settings
 from .engine import RunCounts, RunOptions, RunSummary, SyncRun
 from .metrics import CRASHED, DaemonMetrics
@@ -37,7 +34,6 @@ SKIPPED = "skipped"
 # so renewing there once a third of the lease has passed keeps a long phase from losing the lease.
 RENEW_FRACTION = 1 / 3
 # Salesforce has no 429s: the org's daily quota stops a run instead (QuotaExhausted, seen here only as text).
-QUOTA_STOP_MARKERS = ("REQUEST_LIMIT_EXCEEDED", "daily API requests")
 
 
 @dataclass(frozen=True)
@@ -59,24 +55,6 @@ class JobResult:
 def new_holder() -> str:
     """This daemon's name in the leases table: host, process, and a random part (pids are reused)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def rate_limit_hits(connector: Connector) -> int:
-    """The 429s a HubSpot connector has seen so far (0 for connectors that do not count them)."""
-    calls = getattr(connector, "_calls", None)
-    return int(getattr(calls, "rate_limited", 0) or 0)
-
-
-def quota_stopped(summary: RunSummary) -> bool:
-    return summary.status == "failed" and any(m in (summary.error or "") for m in QUOTA_STOP_MARKERS)
-
-
-def last_started(store: StateStore, portal: str, kind: str) -> datetime | None:
-    """When the portal's latest run of this kind started (the daemon schedules the rescore from it)."""
-    query = select(t.runs.c.started_at).where(t.runs.c.portal == portal, t.runs.c.kind == kind)
-    with store.engine.connect() as conn:
-        value = conn.execute(query.order_by(t.runs.c.id.desc()).limit(1)).scalar()
-    return value if isinstance(value, datetime) else None
 
 
 class PortalWorker:
@@ -179,7 +157,6 @@ class PortalWorker:
             on_page=self._on_page,
             should_stop=self._should_stop,
         )
-        limited_before = rate_limit_hits(self.connector)
         started = self._clock.now()
         self._metrics.run_started(self.name, kind)
         try:
@@ -187,8 +164,7 @@ class PortalWorker:
         except Exception as error:
             self._crashed(run, kind, started, error)
             return JobResult(CRASHED)
-        limited = rate_limit_hits(self.connector) - limited_before + int(quota_stopped(summary))
-        self._metrics.observe(summary, limited)
+        self._metrics.observe(summary, summary.counts.rate_limited)
         c = summary.counts
         log.info(
             "portal %s: %s run %s %s (pulled %d, updated %d, unchanged %d, failed %d, API calls %d) by %s",

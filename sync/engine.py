@@ -19,6 +19,7 @@ from typing import Any
 from leadstage.connectors.base import (
     Connector,
     ConnectorError,
+    QuotaExhausted,
     RecordFailure,
     SweepKind,
     SweepPosition,
@@ -56,6 +57,7 @@ class RunCounts:
     events: int = 0
     transitions: int = 0
     api_calls: int = 0
+    rate_limited: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -109,6 +111,7 @@ class RunSummary:
     ended_at: datetime | None = None
     error: str | None = None
     planned: list[dict[str, Any]] = field(default_factory=list)
+    quota_exhausted: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -153,7 +156,8 @@ class SyncRun:
         kind = self.options.kind
         self.run_id = self.store.start_run(self.portal, kind, started)
         self._calls_at_start = self.connector.api_calls()
-        status, error = "ok", None
+        limited_at_start = self.connector.rate_limited()
+        status, error, quota = "ok", None, False
         try:
             if self.options.rescore:
                 self._rescore_stored()
@@ -166,16 +170,19 @@ class SyncRun:
                 if not self.stopped:
                     self._evaluate_dirty()
         except ConnectorError as failure:
-            status, error = "failed", str(failure)
+            status, error, quota = "failed", str(failure), isinstance(failure, QuotaExhausted)
             log.error("run %d for portal %s stopped: %s", self.run_id, self.portal, failure)
         if status == "ok" and self.counts.failed:
             status = "partial"
         if status == "ok" and self.stopped:
             status = "stopped"
         self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
+        self.counts.rate_limited = self.connector.rate_limited() - limited_at_start
         ended = self.now()
         self.store.finish_run(self.run_id, status, self.counts.as_dict(), ended, error)
-        return RunSummary(self.run_id, self.portal, kind, status, self.counts, started, ended, error, self._planned)
+        return RunSummary(
+            self.run_id, self.portal, kind, status, self.counts, started, ended, error, self._planned, quota
+        )
 
     # -- positions ------------------------------------------------------------------------------------------
     def _next_position(self, stream: str, full: bool) -> SweepPosition:
@@ -203,6 +210,7 @@ class SyncRun:
                 with self.store.transaction() as conn:
                     self.store.add_activities(conn, self.portal, page.activities, "stream", self.run_id)
                     self.store.save_position(conn, self.portal, EVENTS_STREAM, page.position, self.now())
+            self._report()
             if self._stop_requested():
                 return
 

@@ -31,15 +31,15 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Formats the message once, masks secrets in it (and in any exception text), and freezes the result."""
+    """Formats the message once, masks secrets in it and in the exception text (which formatters then use
+    instead of formatting the exception again), and freezes the result."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if _secrets:
             record.msg = redact(record.getMessage())
             record.args = None
             if record.exc_info and record.exc_info[1] is not None:
-                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
+                record.exc_text = redact(record.exc_text or logging.Formatter().formatException(record.exc_info))
         return True
 
 
@@ -53,10 +53,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        elif record.exc_text:
+        if record.exc_text:  # already masked by RedactingFilter
             entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         for key in ("portal", "run_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)

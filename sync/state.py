@@ -150,6 +150,18 @@ class StateStore:
                 )
             )
 
+    def last_run_started(self, portal: str, kind: str) -> datetime | None:
+        """When the portal's latest run of this kind started (the daemon schedules its rescore from it)."""
+        query = (
+            select(t.runs.c.started_at)
+            .where(t.runs.c.portal == portal, t.runs.c.kind == kind)
+            .order_by(t.runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        return value if isinstance(value, datetime) else None
+
     def runs(self, portal: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         query = select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
         if portal is not None:

@@ -333,7 +333,7 @@ def test_a_stop_request_finishes_the_page_in_hand_and_the_next_run_continues(tmp
             clock.now,
             RunOptions(),
             on_page=lambda counts: pages.append(counts.evaluated),
-            should_stop=lambda: len(pages) >= 2,
+            should_stop=lambda: bool(pages) and pages[-1] >= 200,
         )
         stopped = run.execute()
         clock.advance(minutes=1)
