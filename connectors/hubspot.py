@@ -37,6 +37,7 @@ from .hubspot_convert import (
     RecordError,
     epoch_ms,
     format_time,
+    merged_ids,
     parse_time,
     to_contact,
     to_engagement,
@@ -75,7 +76,13 @@ class HubSpotConnector:
         # Our outputs, plus the canonical input fields a profile may promote (lifecycle_stage -> lifecyclestage).
         self.write_map = {**{name: crm for crm, name in settings.field_map.items()}, **self.output_map}
         self.read_properties = sorted(
-            {*settings.field_map, *self.output_map.values(), *hs.ACTIVITY_ROLLUPS, hs.MODIFIED_PROPERTY}
+            {
+                *settings.field_map,
+                *self.output_map.values(),
+                *hs.ACTIVITY_ROLLUPS,
+                hs.MODIFIED_PROPERTY,
+                hs.MERGED_PROPERTY,
+            }
         )
 
     # -- checks and setup -------------------------------------------------------------------------------------
@@ -164,12 +171,13 @@ class HubSpotConnector:
                 kwargs["after"] = after
             _, body = self._calls.request("contacts.list", self._calls.contacts_basic.get_page, **kwargs)
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            contacts, rejected = self._convert(body.get("results", []))
+            contacts, rejected, merged = self._convert(body.get("results", []))
             done = not after
             yield ContactPage(
                 contacts=contacts,
                 position=SweepPosition(SweepKind.FULL, position.until, position.since, after, done),
                 rejected=rejected,
+                deleted_ids=merged,
             )
             if done:
                 return
@@ -181,15 +189,17 @@ class HubSpotConnector:
             request = self._search_request(position.since, position.until, last_id)
             _, body = self._calls.request("contacts.search", self._calls.contacts_search.do_search, request)
             results = body.get("results", [])
-            if results:
-                last_id = str(results[-1].get("id"))
+            ids = [str(r.get("id")) for r in results if isinstance(r, dict) and str(r.get("id")).isdigit()]
+            if ids:
+                last_id = max(ids, key=int)
             more = bool((body.get("paging") or {}).get("next"))
-            contacts, rejected = self._convert(results)
-            done = not more or not results
+            contacts, rejected, merged = self._convert(results)
+            done = not more or not ids
             yield ContactPage(
                 contacts=contacts,
                 position=SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, last_id, done),
                 rejected=rejected,
+                deleted_ids=merged,
             )
             if done:
                 return
@@ -225,22 +235,26 @@ class HubSpotConnector:
         for chunk in _chunks(list(ids), hs.BATCH_READ_LIMIT):
             body_in = {"properties": self.read_properties, "inputs": [{"id": cid} for cid in chunk]}
             _, body = self._calls.request("contacts.batch_read", self._calls.contacts_batch.read, body_in)
-            found, bad = self._convert(body.get("results", []))
+            found, bad, _ = self._convert(body.get("results", []))
             contacts.extend(found)
             rejected.extend(bad)
             seen = {c.id for c in found} | {f.contact_id for f in bad}
             missing.extend(cid for cid in chunk if cid not in seen)
         return ContactPage(contacts=contacts, position=None, missing_ids=missing, rejected=rejected)
 
-    def _convert(self, results: Sequence[Json]) -> tuple[list[Contact], list[RecordFailure]]:
+    def _convert(self, results: Sequence[Json]) -> tuple[list[Contact], list[RecordFailure], list[str]]:
+        """Contacts, records that cannot be read (with why), and ids merged into the contacts (gone now)."""
         contacts: list[Contact] = []
         rejected: list[RecordFailure] = []
+        merged: list[str] = []
         for obj in results:
             try:
                 contacts.append(to_contact(obj, self.settings.field_map, self.output_map))
             except RecordError as error:
                 rejected.append(RecordFailure(error.record_id, error.reason))
-        return contacts, rejected
+                continue
+            merged.extend(merged_ids(obj))
+        return contacts, rejected, merged
 
     # -- activities -------------------------------------------------------------------------------------------
     def fetch_activities(self, contact_ids: Sequence[str]) -> list[Activity]:

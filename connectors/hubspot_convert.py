@@ -44,10 +44,16 @@ def epoch_ms(moment: datetime) -> str:
     return str(int(moment.timestamp() * 1000))
 
 
+def merged_ids(obj: Mapping[str, Any]) -> list[str]:
+    """Ids of the contacts merged into this one (HubSpot keeps them in ``hs_merged_object_ids``)."""
+    raw = (obj.get("properties") or {}).get("hs_merged_object_ids") if isinstance(obj, Mapping) else None
+    return [part for part in str(raw or "").split(";") if part.strip().isdigit()]
+
+
 def _required_time(record_id: str, raw: Any, what: str) -> datetime:
     try:
         moment = parse_time(raw)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, TypeError):
         raise RecordError(record_id, f"{what} is not a valid date: {str(raw)[:40]!r}") from None
     if moment is None:
         raise RecordError(record_id, f"{what} is missing")
@@ -62,7 +68,24 @@ def _clean(record_id: str, name: str, value: Any) -> str | None:
         return None
     if len(text) > MAX_FIELD_CHARS:
         raise RecordError(record_id, f"property {name} is {len(text):,} characters long (limit {MAX_FIELD_CHARS:,})")
+    unusable = unusable_text(text)
+    if unusable:
+        raise RecordError(record_id, f"property {name} {unusable}")
     return text
+
+
+def unusable_text(text: str) -> str | None:
+    """Why a CRM string cannot be stored and compared safely (NUL bytes, lone surrogates), or None.
+
+    Any other Unicode (emoji, right-to-left marks, combining accents) is fine and passes through unchanged.
+    """
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains invalid Unicode (a lone surrogate)"
+    return None
 
 
 def to_contact(
@@ -71,14 +94,15 @@ def to_contact(
     output_map: Mapping[str, str],
 ) -> Contact:
     """A HubSpot contact object as a canonical Contact (input fields and our output fields separated)."""
-    record_id = str(obj.get("id") or "")
+    record_id = str(obj.get("id") or "") if isinstance(obj, Mapping) else ""
     if not record_id.isdigit():
-        raise RecordError(record_id or "?", "the record has no valid id")
+        raise RecordError(record_id[:40] or "?", "the record has no valid id")
     properties = obj.get("properties")
     if not isinstance(properties, Mapping):
         raise RecordError(record_id, "the record has no properties")
     updated = _required_time(record_id, obj.get("updatedAt") or properties.get("lastmodifieddate"), "updatedAt")
-    created = parse_time(obj.get("createdAt") or properties.get("createdate"))
+    created_raw = obj.get("createdAt") or properties.get("createdate")
+    created = _required_time(record_id, created_raw, "createdAt") if created_raw else None
     fields: dict[str, str] = {}
     for crm_name, name in field_map.items():
         value = _clean(record_id, crm_name, properties.get(crm_name))

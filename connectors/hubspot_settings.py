@@ -30,6 +30,7 @@ CONTACT_OBJECT = "contacts"
 MODIFIED_PROPERTY = "lastmodifieddate"
 ID_PROPERTY = "hs_object_id"
 LIFECYCLE_PROPERTY = "lifecyclestage"
+MERGED_PROPERTY = "hs_merged_object_ids"
 
 # HubSpot's lifecycle stages in the only direction the API moves them.
 LIFECYCLE_ORDER = (

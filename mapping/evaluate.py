@@ -28,6 +28,7 @@ from .scoring import (
 )
 from .stages import StageDecision, StageRules, decide
 from .temperature import TemperatureModel, TemperatureResult, temperature_result
+from .validate import FieldRules
 from .values import STAGE_DATE_OUTPUTS, PromotionRule, format_bool, promotion_value
 
 _EPOCH_US = attrgetter("epoch_us")
@@ -45,6 +46,7 @@ class QualificationModel:
     temperature: TemperatureModel = field(default_factory=TemperatureModel)
     stages: StageRules = field(default_factory=StageRules)
     promotion: PromotionRule | None = None
+    validation: FieldRules = field(default_factory=FieldRules)
     # Built once here: the rules of scoring, bant and temperature compiled for one pass over the activities.
     compiled: CompiledModel = field(init=False, repr=False, compare=False)
 

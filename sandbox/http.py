@@ -141,7 +141,11 @@ class Response:
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
         """A JSON answer (compact, key order as built, so equal states give byte-identical bodies)."""
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON carries it as a \uXXXX escape, as real APIs do
+            body = json.dumps(payload, separators=(",", ":")).encode("ascii")
         all_headers = {"Content-Type": JSON_CONTENT_TYPE}
         all_headers.update(headers or {})
         return cls(status, body, all_headers)

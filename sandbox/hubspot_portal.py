@@ -95,6 +95,7 @@ class HubSpotPortal:
             self.contacts: dict[str, dict[str, str]] = {}
             self.archived: set[str] = set()
             self.merged_into: dict[str, str] = {}
+            self.corruptions: dict[str, dict[str, Any]] = {}
             self.timelines = TimelineStore()
             self.rejected_writes: dict[str, str] = {}
             self.next_contact_id = FIRST_CONTACT_ID
@@ -131,7 +132,19 @@ class HubSpotPortal:
         }
         if contact_id in self.archived:
             obj["archivedAt"] = props["lastmodifieddate"]
+        corruption = self.corruptions.get(contact_id)
+        if corruption:
+            obj = _corrupted(obj, corruption)
         return obj
+
+    def corrupt(self, contact_id: str, **overrides: Any) -> None:
+        """Test hook: answer this contact with broken data, as a misbehaving CRM or integration might.
+
+        Top-level keys replace the object's (``id``, ``updatedAt``, ``properties=None``...); a ``properties`` dict
+        is merged into the contact's properties as served (stored data and search are unaffected).
+        """
+        with self.lock:
+            self.corruptions[contact_id] = overrides
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
         """The API shape of a contact with all its stored properties (follows merges)."""
@@ -374,3 +387,13 @@ def _latest(props: dict[str, str], name: str, ms: int) -> None:
     stamp = iso_ms(ms)
     if stamp > props.get(name, ""):
         props[name] = stamp
+
+
+def _corrupted(obj: dict[str, Any], corruption: dict[str, Any]) -> dict[str, Any]:
+    broken = dict(obj)
+    for key, value in corruption.items():
+        if key == "properties" and isinstance(value, dict) and isinstance(broken.get("properties"), dict):
+            broken["properties"] = {**broken["properties"], **value}
+        else:
+            broken[key] = value
+    return broken

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leadstage.mapping.evaluate import QualificationModel
+from leadstage.mapping.validate import FieldRules
 
 from .config_portals import PortalSection
 from .config_scoring import (
@@ -67,6 +68,10 @@ class SyncSection(_Section):
     """``[sync]``: how runs behave."""
 
     overlap_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 10.0
+    # A contact lacking a required field, or with a non-number in a numeric one, is quarantined (dead-letter
+    # table, with the reason) instead of being scored on bad data.
+    required_fields: list[str] = ["email"]
+    numeric_fields: list[str] = ["employees", "annual_revenue"]
     first_run_lookback_days: Annotated[float, Field(gt=0, le=3650)] = 180.0
     timeouts: TimeoutsSection = TimeoutsSection()
     retry: RetrySection = RetrySection()
@@ -239,6 +244,7 @@ def _build(path: Path, root: RootSection) -> Settings:
             temperature=build_temperature_model(profile.temperature),
             stages=build_stage_rules(profile.stages, stages, section.crm),
             promotion=build_promotion(stages),
+            validation=FieldRules(tuple(root.sync.required_fields), tuple(root.sync.numeric_fields)),
         )
         portals[name] = PortalSettings(name, section.crm, section, model)
     if problems:

@@ -28,6 +28,7 @@ from leadstage.connectors.base import (
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Transition
 from leadstage.mapping.stages import UnknownSignal
+from leadstage.mapping.validate import problems
 from leadstage.mapping.values import OUTPUT_KINDS, changed_values, same_value
 
 from .failpoints import failpoint
@@ -294,6 +295,11 @@ class SyncRun:
         transitions: list[Transition] = []
         for contact in fresh:
             previous = stored.get(contact.id)
+            invalid = problems(contact, self.model.validation)
+            if invalid:
+                letters.append(DeadLetter(contact.id, "validate", "; ".join(invalid), {"fields": dict(contact.fields)}))
+                self.counts.failed += 1
+                continue
             try:
                 evaluation = evaluate(
                     contact,
