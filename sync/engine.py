@@ -156,6 +156,7 @@ class SyncRun:
         started = self.now()
         kind = self.options.kind
         self.run_id = self.store.start_run(self.portal, kind, started)
+        failpoint("run_started")
         self._calls_at_start = self.connector.api_calls()
         limited_at_start = self.connector.rate_limited()
         status, error, quota = "ok", None, False
@@ -180,6 +181,7 @@ class SyncRun:
         self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
         self.counts.rate_limited = self.connector.rate_limited() - limited_at_start
         ended = self.now()
+        failpoint("before_finish")
         self.store.finish_run(self.run_id, status, self.counts.as_dict(), ended, error)
         return RunSummary(
             self.run_id, self.portal, kind, status, self.counts, started, ended, error, self._planned, quota
@@ -211,6 +213,7 @@ class SyncRun:
                 with self.store.transaction() as conn:
                     self.store.add_activities(conn, self.portal, page.activities, "stream", self.run_id)
                     self.store.save_position(conn, self.portal, EVENTS_STREAM, page.position, self.now())
+                failpoint("events_committed")
             self._report()
             if self._stop_requested():
                 return
@@ -430,6 +433,7 @@ class SyncRun:
         return Update(contact.id, changes, evaluation.clear_first & frozenset(changes)), record
 
     def _write(self, updates: Sequence[Update], position: SweepPosition | None) -> None:
+        failpoint("before_write")
         result = self.connector.write(updates)
         failpoint("after_write")
         by_id = {u.contact_id: u for u in updates}
@@ -453,6 +457,7 @@ class SyncRun:
             self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
             if position is not None:
                 self.store.save_position(conn, self.portal, self.options.stream, position, now)
+        failpoint("outcome_committed")
         self.counts.updated += len(written)
         self.counts.failed += len(letters)
         for letter in letters:
