@@ -273,14 +273,15 @@ def demo(
     contacts: Annotated[int, typer.Option(help="Contacts in the seeded sandbox.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed of the seeded data.")] = 7,
     crm: Annotated[str, typer.Option(help="Which CRM the sandbox plays: hubspot or salesforce.")] = "hubspot",
+    report: Annotated[Path | None, typer.Option(help="Also write the funnel report as an HTML page here.")] = None,
 ) -> None:
-    """Run the real sync against a seeded local sandbox: setup, a first sync, then a second one."""
+    """Run the real sync against a seeded local sandbox: setup, two syncs, weeks of sales work, the funnel report."""
     from .demo import run_demo
 
     if crm not in ("hubspot", "salesforce"):
         _fail(EXIT_CONFIG, [f"leadstage: --crm {crm}: choose hubspot or salesforce"])
     with _errors():
-        result = run_demo(contacts=contacts, seed=seed, crm=crm, console=None if as_json else out)
+        result = run_demo(contacts=contacts, seed=seed, crm=crm, console=None if as_json else out, report_path=report)
     if as_json:
         print(json.dumps(result, indent=2))
     raise typer.Exit(EXIT_OK if all(r["failed"] == 0 for r in result["runs"]) else EXIT_FAILURES)
@@ -293,10 +294,11 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from . import cli_daemon, cli_ops
+    from . import cli_daemon, cli_ops, cli_report
 
     cli_ops.register(app)
     cli_daemon.register(app)
+    cli_report.register(app)
 
 
 _register_commands()

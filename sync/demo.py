@@ -3,6 +3,10 @@
 It starts the sandbox in-process, writes a config (the shipped config.example.toml, pointed at the sandbox and a
 throw-away state database), runs ``setup``, a first sync and a second sync, and reports what each did. The
 second run must write nothing: our own writes are recognised and not echoed back.
+
+Then it plays a few weeks of sales and marketing work on the sandbox (sync/demo_sales.py), with a sync every
+simulated week, and ends with the funnel report of the demo (and, with ``report_path``, its HTML page). The
+demo's clock starts that many weeks in the past, so the report's dates end today.
 """
 
 from __future__ import annotations
@@ -20,18 +24,23 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from leadstage.connectors.resilience import SystemClock
+from leadstage.mapping.model import Stage
 from leadstage.sandbox import Sandbox, SandboxConfig
 
+from .cli_report import print_table, report_dict
 from .config import Settings, settings_from_data
 from .connect import build_connector
+from .demo_sales import SYNC_EVERY_DAYS, DemoClock, HubSpotDesk, SalesforceDesk, SalesWeeks, play_sales_weeks
 from .engine import RunOptions, RunSummary, SyncRun
+from .report import FunnelReport, Period, report_from_store
+from .report_html import render_html
 from .state import StateStore
 
 DEMO_TOKEN_ENV = "LEADSTAGE_DEMO_TOKEN"
 DEMO_USER_ENV = "LEADSTAGE_DEMO_USER"
 SALESFORCE_USER = "demo@leadstage.example"
 DEMO_PORTAL = "main"
+DEMO_WEEKS = 4  # of simulated sales work after the two syncs
 
 
 def example_config_text() -> str:
@@ -84,20 +93,26 @@ def _run_dict(summary: RunSummary) -> dict[str, Any]:
 
 
 def run_demo(
-    contacts: int = 2000, seed: int = 7, crm: str = "hubspot", console: Console | None = None
+    contacts: int = 2000,
+    seed: int = 7,
+    crm: str = "hubspot",
+    console: Console | None = None,
+    weeks: int = DEMO_WEEKS,
+    report_path: Path | None = None,
 ) -> dict[str, Any]:
     """Run the demo and return its report (also printed to ``console`` when given)."""
-    clock = SystemClock()
+    clock = DemoClock(behind=timedelta(weeks=weeks))
     token = "demo-" + secrets.token_hex(8)
     started = time.monotonic()
-    config = SandboxConfig(tokens=(token,), salesforce_users={SALESFORCE_USER: (token, "")})
+    config = SandboxConfig(tokens=(token,), salesforce_users={SALESFORCE_USER: (token, "")}, clock=clock.time)
     with tempfile.TemporaryDirectory(prefix="leadstage-demo-") as tmp, Sandbox(config) as box:
         if console:
             console.print(f"[bold]leadstage demo[/bold]: seeding a sandbox {crm} with {contacts:,} people...")
+        seeded_at = clock.now()
         if crm == "salesforce":
-            box.seed_salesforce(n_leads=contacts, seed=seed, now=clock.now(), with_leadstage_fields=True)
+            box.seed_salesforce(n_leads=contacts, seed=seed, now=seeded_at, with_leadstage_fields=True)
         else:
-            box.seed(n_contacts=contacts, seed=seed, now=clock.now())
+            box.seed(n_contacts=contacts, seed=seed, now=seeded_at)
         url = box.start()
         os.environ[DEMO_TOKEN_ENV] = token
         os.environ[DEMO_USER_ENV] = SALESFORCE_USER
@@ -118,33 +133,70 @@ def run_demo(
                 overlap=timedelta(minutes=settings.sync.overlap_minutes),
                 first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
             )
+
+            def sync() -> RunSummary:
+                return SyncRun(portal.name, portal.model, connector, store, clock.now, options).execute()
+
             runs = []
             for label in ("first sync", "second sync"):
-                summary = SyncRun(portal.name, portal.model, connector, store, clock.now, options).execute()
-                runs.append(_run_dict(summary))
+                runs.append(_run_dict(sync()))
                 if console:
                     _print_run(console, label, runs[-1])
             stages = store.stage_counts(portal.name)
+            played = time.monotonic()
+            desk = HubSpotDesk(box) if crm == "hubspot" else SalesforceDesk(box)
+            weeks_played = play_sales_weeks(store, portal.name, desk, clock, sync, days=7 * weeks, seed=seed)
+            if console:
+                _print_weeks(console, weeks_played, time.monotonic() - played)
+            period = Period(seeded_at, weeks_played.until)
+            funnel = report_from_store(store, portal.name, period, portal.model.stages.handover_sla_hours)
+            final_stages = store.stage_counts(portal.name)
             connector.close()
             store.close()
         finally:
             os.environ.pop(DEMO_TOKEN_ENV, None)
             os.environ.pop(DEMO_USER_ENV, None)
         requests = box.total_requests()
+    if report_path is not None:
+        report_path.write_text(render_html(funnel), encoding="utf-8")
     report = {
         "crm": crm,
         "contacts": contacts,
         "runs": runs,
-        "stages": {
-            name: stages.get(name, 0)
-            for name in ("raw", "mql", "sal", "sql", "opportunity", "customer", "recycled", "disqualified")
-        },
+        "stages": _stage_dict(stages),
+        "weeks": _weeks_dict(weeks_played),
+        "stages_after_weeks": _stage_dict(final_stages),
+        "funnel": report_dict(funnel),
+        "report_path": str(report_path) if report_path is not None else None,
         "sandbox_requests": requests,
         "seconds": round(time.monotonic() - started, 1),
     }
     if console:
-        _print_stages(console, report)
+        _print_stages(console, report, funnel)
     return report
+
+
+def _stage_dict(stages: dict[str, int]) -> dict[str, int]:
+    return {stage.value: stages.get(stage.value, 0) for stage in Stage}
+
+
+def _weeks_dict(weeks: SalesWeeks) -> dict[str, Any]:
+    return {
+        "since": weeks.since.isoformat(),
+        "until": weeks.until.isoformat(),
+        "days": weeks.days,
+        "crm_edits": weeks.crm_edits,
+        "engagements": weeks.engagements,
+        "transitions": weeks.transitions,
+    }
+
+
+def _print_weeks(console: Console, weeks: SalesWeeks, seconds: float) -> None:
+    console.print(
+        f"then {weeks.days // 7} weeks of sales and marketing work, synced every {SYNC_EVERY_DAYS} days: "
+        f"{weeks.crm_edits:,} stage edits by reps, {weeks.engagements:,} leads re-engaged by marketing, "
+        f"{weeks.transitions:,} stage transitions recorded ({seconds:.1f}s)"
+    )
 
 
 def _print_run(console: Console, label: str, run: dict[str, Any]) -> None:
@@ -155,8 +207,8 @@ def _print_run(console: Console, label: str, run: dict[str, Any]) -> None:
     )
 
 
-def _print_stages(console: Console, report: dict[str, Any]) -> None:
-    table = Table(title="Funnel after the demo", show_lines=False)
+def _print_stages(console: Console, report: dict[str, Any], funnel: FunnelReport) -> None:
+    table = Table(title="Funnel after the two syncs", show_lines=False)
     table.add_column("stage")
     table.add_column("contacts", justify="right")
     total = sum(report["stages"].values()) or 1
@@ -171,3 +223,6 @@ def _print_stages(console: Console, report: dict[str, Any]) -> None:
         f"second run wrote {second['updated']} records ({verdict}); "
         f"first run: {per_hundred:.1f} API calls per 100 contacts"
     )
+    print_table(console, funnel)
+    if report["report_path"]:
+        console.print(f"HTML report: {report['report_path']}", highlight=False, markup=False)
