@@ -112,11 +112,14 @@ class HubSpotCalls:
             except Exception as error:
                 raise self._sort(error) from None
             try:
-                return response.status, _parse_body(response.data)
+                data = response.data
             except Urllib3Error as error:
+                # The connection still holds (part of) this answer: closing it keeps the pool from handing it to
+                # the next request, which would then read this answer as its own.
+                response.close()
                 raise TransientError(f"connection lost while reading: {type(error).__name__}") from None
-            finally:
-                response.release_conn()
+            response.release_conn()
+            return response.status, _parse_body(data)
 
         return self._retry.call(attempt, f"HubSpot {endpoint}")
 

@@ -190,17 +190,19 @@ class Sandbox:
         body: Any = None,
         reset: bool = False,
         delay_s: float | None = None,
+        stall_body_s: float | None = None,
     ) -> None:
         """Answer the next `times` requests to `endpoint` (None: any) with this fault instead of serving them.
 
-        `reset=True` closes the connection without an answer; `delay_s` sleeps, then serves normally.
+        `reset=True` closes the connection without an answer; `delay_s` sleeps, then serves normally;
+        `stall_body_s` serves normally but pauses halfway through the body (the headers already sent).
         Without `body`, the status gets HubSpot's usual error body (429: the ten-secondly rate-limit body),
         or on Salesforce endpoints (sf.*) Salesforce's `[{"message", "errorCode"}]` (500 UNKNOWN_EXCEPTION,
         503 SERVER_UNAVAILABLE, ...).
         """
         if times < 1:
             raise ValueError("inject(times=...) must be at least 1")
-        self._injector.add(InjectRule(endpoint, times, status, dict(headers or {}), body, reset, delay_s))
+        self._injector.add(InjectRule(endpoint, times, status, dict(headers or {}), body, reset, delay_s, stall_body_s))
 
     def clear_injections(self) -> None:
         """Drop scripted faults that have not fired yet."""

@@ -50,6 +50,7 @@ class FaultAction:
     response: Response | None = None  # answer this instead of serving
     reset: bool = False  # close the socket without answering
     delay_s: float = 0.0  # sleep, then serve normally (unless response/reset is set)
+    stall_body_s: float = 0.0  # serve normally, but pause this long halfway through sending the body
     fail_one_input: float | None = None  # p207: serve, but fail the batch input at this fraction of the list
 
 
@@ -64,6 +65,7 @@ class InjectRule:
     body: Any = None
     reset: bool = False
     delay_s: float | None = None
+    stall_body_s: float | None = None
 
     def matches(self, endpoint: str) -> bool:
         """Whether this rule applies to a request for `endpoint`."""
@@ -75,6 +77,8 @@ class InjectRule:
             return FaultAction(reset=True)
         if self.delay_s is not None:
             return FaultAction(delay_s=self.delay_s)
+        if self.stall_body_s is not None:
+            return FaultAction(stall_body_s=self.stall_body_s)
         if self.body is None:
             response = default_fault_response(self.status, retry_after)
         elif isinstance(self.body, bytes | str):

@@ -137,6 +137,7 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    stall_body_s: float = 0.0  # pause halfway through the body (a client's read timeout then hits mid-answer)
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

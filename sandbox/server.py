@@ -176,6 +176,8 @@ class Pipeline:
                 response = handler(request)
             except ApiError as exc:
                 response = exc.to_response()
+            if scripted is not None and scripted.stall_body_s:
+                response.stall_body_s = scripted.stall_body_s
         if not response.reset:
             for name, value in admission.headers.items():
                 response.headers.setdefault(name, value)
@@ -231,6 +233,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
+        if response.stall_body_s:
+            half = len(response.body) // 2
+            self.wfile.write(response.body[:half])
+            self.wfile.flush()
+            time.sleep(response.stall_body_s)
+            with contextlib.suppress(OSError):  # the client may have given up and closed the connection
+                self.wfile.write(response.body[half:])
+            return
         self.wfile.write(response.body)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve

@@ -413,8 +413,9 @@ class StateStore:
                 )
                 .values(holder=holder, expires_at=expires)
             )
-            owner = conn.execute(select(t.leases.c.holder).where(t.leases.c.portal == portal)).scalar_one()
-        return bool(owner == holder)
+            # None when another worker released (deleted) the row meanwhile: not ours this time; try again later.
+            owner = conn.execute(select(t.leases.c.holder).where(t.leases.c.portal == portal)).scalar_one_or_none()
+        return owner == holder
 
     def take_over_if_gone(self, portal: str, holder: str, ttl: timedelta, now: datetime) -> bool:
         """Acquire the lease; if a dead local process holds it, take it over. True when the lease is ours."""

@@ -160,3 +160,20 @@ def test_a_rate_limiter_share_leaves_room_for_other_workers():
         limiter.acquire()
     assert limiter.max_requests == 50
     assert clock.t - FakeClock().t >= 20.0
+
+
+def test_an_answer_cut_off_mid_body_never_leaks_into_the_next_request(tmp_path, clock, monkeypatch):
+    # The timeout strikes after the headers, while the body is read: that connection must not be reused, or the
+    # next request would read the rest of this answer as its own.
+    box = make_sandbox(clock, contacts=250)
+    try:
+        h = make_harness(tmp_path, box, clock, monkeypatch, {"sync": {"timeouts": {"read_seconds": 0.2}}})
+        box.inject("contacts.list", stall_body_s=0.5, times=1)
+
+        pages = _full(h)
+        ids = [c.id for p in pages for c in p.contacts]
+
+        assert sorted(ids, key=int) == sorted(box.hubspot.contacts, key=int)  # every page is the right page
+        assert len(clock.sleeps) == 1  # one retry, after the cut-off answer
+    finally:
+        box.stop()
