@@ -17,12 +17,11 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
-from leadstage.mapping.model import Activity, Contact
+from leadstage.mapping.model import Contact
 from leadstage.mapping.values import OUTPUT_SPECS
 
 from . import salesforce_soql as soql
 from .base import (
-    ActivityPage,
     CheckReport,
     ContactPage,
     OutputField,
@@ -34,15 +33,15 @@ from .base import (
     WriteResult,
 )
 from .hubspot_convert import RecordError
+from .salesforce_activities import SalesforceActivities
 from .salesforce_bulk import BulkJobs
 from .salesforce_client import SalesforceCalls
-from .salesforce_convert import text_value, to_campaign_response, to_contact, to_event, to_task, typed_value
+from .salesforce_convert import text_value, to_contact, typed_value
 from .salesforce_settings import COLLECTION_LIMIT, IN_LIST_CHUNK, LOCK_RETRIES, SalesforceSettings, custom_field_name
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-STREAM_OBJECTS = ("Task", "Event", "CampaignMember")
 BULK_MARK = "bulk:"
 _FIELD_TYPES = {
     "number": "Number(18, 0)",
@@ -58,7 +57,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-class SalesforceConnector:
+class SalesforceConnector(SalesforceActivities):
     """Connector for one Salesforce org (see connectors.base.Connector)."""
 
     crm = "salesforce"
@@ -261,100 +260,6 @@ class SalesforceConnector:
                 values = {name: text_value(record.get(sf)) for name, sf in self.output_map.items()}
                 held[converted[str(record["Id"])]] = {k: v for k, v in values.items() if v is not None}
         return [dataclasses.replace(c, written=held[c.id]) if c.id in held else c for c in contacts]
-
-    # -- activities -----------------------------------------------------------------------------------------
-    def _member_field(self) -> str:
-        return "LeadId" if self.settings.object_name == "Lead" else "ContactId"
-
-    _ACTIVITY_FIELDS: Mapping[str, tuple[str, ...]] = {
-        "Task": (
-            "Id",
-            "WhoId",
-            "Subject",
-            "Type",
-            "TaskSubtype",
-            "Status",
-            "ActivityDate",
-            "CallDurationInSeconds",
-            "CreatedDate",
-            "SystemModstamp",
-        ),
-        "Event": ("Id", "WhoId", "Subject", "StartDateTime", "EndDateTime", "ActivityDateTime", "SystemModstamp"),
-        "CampaignMember": (
-            "Id",
-            "Status",
-            "HasResponded",
-            "FirstRespondedDate",
-            "CreatedDate",
-            "Campaign.Name",
-            "Campaign.Type",
-            "SystemModstamp",
-        ),
-    }
-
-    def _owner_field(self, object_name: str) -> str:
-        return self._member_field() if object_name == "CampaignMember" else "WhoId"
-
-    def _activity_statement(self, object_name: str, where: str, order_by: str = "", limit: int | None = None) -> str:
-        fields = list(self._ACTIVITY_FIELDS[object_name])
-        if object_name == "CampaignMember":
-            fields.append(self._member_field())
-        return soql.select(fields, object_name, where, order_by, limit)
-
-    def _to_activity(self, object_name: str, record: Json) -> Activity | None:
-        owner = str(record.get(self._owner_field(object_name)) or "")
-        if not owner:
-            return None
-        if object_name == "Task":
-            return to_task(record, owner)
-        if object_name == "Event":
-            return to_event(record, owner, self._now())
-        return to_campaign_response(record, owner, self.settings.campaign_kinds)
-
-    def fetch_activities(self, contact_ids: Sequence[str]) -> list[Activity]:
-        activities: list[Activity] = []
-        for chunk in _chunks([i for i in contact_ids if soql.ID_PATTERN.match(i)], IN_LIST_CHUNK):
-            ids = soql.id_list(chunk)
-            for object_name in STREAM_OBJECTS:
-                statement = self._activity_statement(object_name, f"{self._owner_field(object_name)} IN {ids}")
-                for record in self._query(statement):
-                    activities.extend(self._safe_activity(object_name, record))
-        return activities
-
-    def _safe_activity(self, object_name: str, record: Json) -> list[Activity]:
-        try:
-            activity = self._to_activity(object_name, record)
-        except RecordError as error:
-            log.warning("skipping %s: %s", object_name, error)
-            return []
-        return [activity] if activity is not None else []
-
-    def pull_activity_stream(self, position: SweepPosition) -> Iterator[ActivityPage]:
-        """Tasks, Events and campaign members changed in the window, object by object, keyset-paged by Id."""
-        start_object, _, start_id = (position.after or "").partition("|")
-        objects = list(STREAM_OBJECTS)
-        if start_object in objects:
-            objects = objects[objects.index(start_object) :]
-        window = " AND ".join(self._window(position))
-        for object_name in objects:
-            after = start_id if object_name == start_object else ""
-            while True:
-                conditions = window + (f" AND Id > {soql.quote(soql.record_id(after))}" if after else "")
-                statement = self._activity_statement(object_name, conditions, "Id", self.settings.page_limit)
-                records = self._query(statement)
-                activities = [a for r in records for a in self._safe_activity(object_name, r)]
-                if records:
-                    after = str(records[-1]["Id"])
-                more = len(records) >= self.settings.page_limit
-                last = object_name == STREAM_OBJECTS[-1] and not more
-                yield ActivityPage(
-                    activities,
-                    SweepPosition(
-                        SweepKind.INCREMENTAL, position.until, position.since, f"{object_name}|{after}", last
-                    ),
-                )
-                if not more:
-                    break
 
     # -- writes ---------------------------------------------------------------------------------------------
     def write(self, updates: Sequence[Update]) -> WriteResult:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from leadstage.connectors.base import (
@@ -31,92 +31,22 @@ from leadstage.mapping.stages import UnknownSignal
 from leadstage.mapping.validate import problems
 from leadstage.mapping.values import OUTPUT_KINDS, changed_values, same_value
 
+from .engine_types import (
+    BACKFILL_STREAM,
+    CONTACTS_STREAM,
+    DIRTY_BATCH,
+    EVENTS_STREAM,
+    RESCORE_BATCH,
+    SCORE_RESOLUTION,
+    RunCounts,
+    RunOptions,
+    RunSummary,
+    scoring_time,
+)
 from .failpoints import failpoint
 from .state import ContactRecord, DeadLetter, StateStore, StoredContact
 
 log = logging.getLogger(__name__)
-
-CONTACTS_STREAM = "contacts"
-BACKFILL_STREAM = "backfill"
-EVENTS_STREAM = "events"
-DIRTY_BATCH = 100
-RESCORE_BATCH = 200
-
-
-@dataclass
-class RunCounts:
-    """What a run did, record by record; ``pulled`` = ``evaluated`` + ``duplicates`` + read failures."""
-
-    pulled: int = 0
-    evaluated: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    duplicates: int = 0
-    deleted: int = 0
-    activities: int = 0
-    events: int = 0
-    transitions: int = 0
-    api_calls: int = 0
-    rate_limited: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-SCORE_RESOLUTION = timedelta(hours=1)
-
-
-def scoring_time(now: datetime, resolution: timedelta = SCORE_RESOLUTION) -> datetime:
-    """``now`` rounded down to the resolution: the moment scores are computed as of."""
-    epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
-    return now - (now - epoch) % resolution
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    overlap: timedelta = timedelta(minutes=10)
-    first_run_lookback: timedelta = timedelta(days=180)
-    full: bool = False
-    dry_run: bool = False
-    rescore: bool = False
-    backfill: SweepPosition | None = None  # a backfill's window (new) or its stored position (resumed)
-    limit: int | None = None  # stop after this many contacts of an incremental sweep (exactly: the page is cut)
-    replay: tuple[str, ...] = ()  # contacts to read again and evaluate (dead-letter replay)
-
-    @property
-    def kind(self) -> str:
-        """The run's kind as the runs table records it: sync, full, rescore or backfill (-dry-run for dry runs)."""
-        if self.backfill is not None:
-            mode = "backfill"
-        elif self.replay:
-            mode = "replay"
-        else:
-            mode = "rescore" if self.rescore else ("full" if self.full else "sync")
-        return f"{mode}-dry-run" if self.dry_run else mode
-
-    @property
-    def stream(self) -> str:
-        """Where the contact sweep's position is kept: a backfill has its own, apart from the daemon's."""
-        return BACKFILL_STREAM if self.backfill is not None else CONTACTS_STREAM
-
-
-@dataclass
-class RunSummary:
-    run_id: int | None
-    portal: str
-    kind: str
-    status: str
-    counts: RunCounts
-    started_at: datetime
-    ended_at: datetime | None = None
-    error: str | None = None
-    planned: list[dict[str, Any]] = field(default_factory=list)
-    quota_exhausted: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.status in ("ok", "stopped") else 1
 
 
 class SyncRun:
@@ -129,7 +59,7 @@ class SyncRun:
         connector: Connector,
         store: StateStore,
         now: Callable[[], datetime],
-        options: RunOptions = RunOptions(),
+        options: RunOptions | None = None,
         on_page: Callable[[RunCounts], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_planned: Callable[[Update], None] | None = None,
@@ -139,7 +69,7 @@ class SyncRun:
         self.connector = connector
         self.store = store
         self.now = now
-        self.options = options
+        self.options = options or RunOptions()
         self.counts = RunCounts()
         self.run_id = 0
         self._on_page = on_page
@@ -484,3 +414,16 @@ def _stale_read(contact: Contact, previous: StoredContact, changes: Mapping[str,
     if previous.written_at is None or contact.updated_at >= previous.written_at:
         return False
     return all(same_value(OUTPUT_KINDS.get(name), previous.written.get(name), value) for name, value in changes.items())
+
+
+__all__ = [
+    "BACKFILL_STREAM",
+    "CONTACTS_STREAM",
+    "EVENTS_STREAM",
+    "SCORE_RESOLUTION",
+    "RunCounts",
+    "RunOptions",
+    "RunSummary",
+    "SyncRun",
+    "scoring_time",
+]

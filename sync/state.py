@@ -5,27 +5,24 @@ dead letters. SQLite file by default, PostgreSQL by URL; every page of a run com
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from leadstage.connectors.base import SweepKind, SweepPosition
-from leadstage.mapping.model import Activity, Stage, StageState, Transition
+from leadstage.mapping.model import Activity, Stage, StageState
 
 from . import state_schema as t
+from .state_ops import DeadLetter, LeasesHistoryLetters, holder_gone
+from .state_sql import IN_CHUNK, chunks, insert_ignore, sqlite_pragmas, upsert
 
 log = logging.getLogger(__name__)
-
-IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +53,6 @@ class ContactRecord:
     score: int | None
     grade: str | None
     temperature: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A record that could not be processed, kept with its reason so nothing is lost."""
-
-    contact_id: str
-    phase: str
-    reason: str
-    payload: Mapping[str, Any]
-    retryable: bool = False
 
 
 def position_to_json(position: SweepPosition) -> dict[str, Any]:
@@ -102,14 +88,14 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class StateStore:
+class StateStore(LeasesHistoryLetters):
     """All reads and writes of leadstage's own state."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.engine: Engine = create_engine(url, echo=echo, future=True)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", sqlite_pragmas)
         t.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).first() is None:
@@ -178,7 +164,7 @@ class StateStore:
         return position_from_json(row[0]) if row else None
 
     def save_position(self, conn: Connection, portal: str, stream: str, position: SweepPosition, now: datetime) -> None:
-        _upsert(
+        upsert(
             conn,
             t.positions,
             [{"portal": portal, "stream": stream, "position": position_to_json(position), "updated_at": now}],
@@ -189,7 +175,7 @@ class StateStore:
     def load_contacts(self, portal: str, ids: Sequence[str]) -> dict[str, StoredContact]:
         found: dict[str, StoredContact] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(ids, IN_CHUNK):
+            for chunk in chunks(ids, IN_CHUNK):
                 rows = conn.execute(
                     select(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk))
                 )
@@ -237,7 +223,7 @@ class StateStore:
             }
             for r in records
         ]
-        _upsert(conn, t.contacts, rows, ("portal", "contact_id"))
+        upsert(conn, t.contacts, rows, ("portal", "contact_id"))
 
     def mark_written(
         self,
@@ -260,7 +246,7 @@ class StateStore:
 
     def load_contacts_in(self, conn: Connection, portal: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
-        for chunk in _chunks(ids, IN_CHUNK):
+        for chunk in chunks(ids, IN_CHUNK):
             rows = conn.execute(
                 select(t.contacts.c.contact_id, t.contacts.c.written).where(
                     t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)
@@ -271,7 +257,7 @@ class StateStore:
 
     def forget_contacts(self, conn: Connection, portal: str, ids: Sequence[str]) -> None:
         """Records deleted in the CRM: drop their state and activities (their stage history stays)."""
-        for chunk in _chunks(ids, IN_CHUNK):
+        for chunk in chunks(ids, IN_CHUNK):
             conn.execute(delete(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)))
             conn.execute(
                 delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
@@ -302,7 +288,7 @@ class StateStore:
         about to be replaced by a fresh fetch)."""
         found: dict[str, list[Activity]] = defaultdict(list)
         with self.engine.connect() as conn:
-            for chunk in _chunks(ids, IN_CHUNK):
+            for chunk in chunks(ids, IN_CHUNK):
                 rows = conn.execute(
                     select(
                         t.activities.c.contact_id,
@@ -330,7 +316,7 @@ class StateStore:
         run_id: int,
     ) -> None:
         """The engagement activities of these contacts, as just fetched, replace the stored ones."""
-        for chunk in _chunks(contact_ids, IN_CHUNK):
+        for chunk in chunks(contact_ids, IN_CHUNK):
             conn.execute(
                 delete(t.activities).where(
                     t.activities.c.portal == portal,
@@ -356,7 +342,7 @@ class StateStore:
             }
             for a in items
         }
-        _insert_ignore(conn, t.activities, list(rows.values()), ("portal", "contact_id", "activity_id"))
+        insert_ignore(conn, t.activities, list(rows.values()), ("portal", "contact_id", "activity_id"))
 
     def contacts_with_new_activity(self, portal: str, run_id: int) -> list[str]:
         """Contacts that received stream activities in this run but were neither evaluated nor quarantined in it."""
@@ -390,147 +376,6 @@ class StateStore:
             )
             return int(result.rowcount or 0)
 
-    # -- leases: one worker per portal at a time ---------------------------------------------------------------
-    def acquire_lease(self, portal: str, holder: str, ttl: timedelta, now: datetime) -> bool:
-        """Take the portal's lease (or renew our own); an expired lease of another holder is taken over.
-
-        Atomic on both backends: the row is inserted if absent, then updated only where it is ours or expired;
-        the lease is ours exactly when the row then names us.
-        """
-        expires = now + ttl
-        with self.transaction() as conn:
-            _insert_ignore(
-                conn,
-                t.leases,
-                [{"portal": portal, "holder": holder, "acquired_at": now, "expires_at": expires}],
-                ("portal",),
-            )
-            conn.execute(
-                update(t.leases)
-                .where(
-                    t.leases.c.portal == portal,
-                    or_(t.leases.c.holder == holder, t.leases.c.expires_at <= now),
-                )
-                .values(holder=holder, expires_at=expires)
-            )
-            # None when another worker released (deleted) the row meanwhile: not ours this time; try again later.
-            owner = conn.execute(select(t.leases.c.holder).where(t.leases.c.portal == portal)).scalar_one_or_none()
-        return owner == holder
-
-    def take_over_if_gone(self, portal: str, holder: str, ttl: timedelta, now: datetime) -> bool:
-        """Acquire the lease; if a dead local process holds it, take it over. True when the lease is ours."""
-        if self.acquire_lease(portal, holder, ttl, now):
-            return True
-        current = self.lease_holder(portal, now)
-        if current is None or not holder_gone(current):
-            return False
-        log.warning("portal %s: taking over the lease of %s, which no longer runs", portal, current)
-        self.release_lease(portal, current)
-        return self.acquire_lease(portal, holder, ttl, now)
-
-    def release_lease(self, portal: str, holder: str) -> None:
-        with self.transaction() as conn:
-            conn.execute(delete(t.leases).where(t.leases.c.portal == portal, t.leases.c.holder == holder))
-
-    def lease_holder(self, portal: str, now: datetime) -> str | None:
-        """Who holds the portal now (None when free or expired)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.leases.c.holder, t.leases.c.expires_at).where(t.leases.c.portal == portal)
-            ).first()
-        return str(row.holder) if row is not None and row.expires_at > now else None
-
-    # -- history and dead letters -----------------------------------------------------------------------------
-    def add_transitions(self, conn: Connection, portal: str, transitions: Sequence[Transition], run_id: int) -> None:
-        rows = [
-            {
-                "portal": portal,
-                "contact_id": tr.contact_id,
-                "from_stage": tr.from_stage.value if tr.from_stage else None,
-                "to_stage": tr.to_stage.value,
-                "at": tr.at,
-                "reason": tr.reason,
-                "source": tr.source.value,
-                "run_id": run_id,
-            }
-            for tr in transitions
-        ]
-        _insert_ignore(conn, t.stage_history, rows, ("portal", "contact_id", "to_stage", "at"))
-
-    def history(self, portal: str, contact_id: str | None = None) -> list[dict[str, Any]]:
-        query = select(t.stage_history).where(t.stage_history.c.portal == portal).order_by(t.stage_history.c.id)
-        if contact_id is not None:
-            query = query.where(t.stage_history.c.contact_id == contact_id)
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
-
-    def add_dead_letters(
-        self, conn: Connection, portal: str, letters: Sequence[DeadLetter], run_id: int | None, now: datetime
-    ) -> None:
-        if not letters:
-            return
-        conn.execute(
-            insert(t.dead_letters),
-            [
-                {
-                    "portal": portal,
-                    "contact_id": letter.contact_id,
-                    "run_id": run_id,
-                    "phase": letter.phase,
-                    "reason": letter.reason,
-                    "payload": dict(letter.payload),
-                    "retryable": int(letter.retryable),
-                    "created_at": now,
-                }
-                for letter in letters
-            ],
-        )
-
-    def resolve_dead_letters(
-        self, portal: str, letter_ids: Sequence[int], resolution: str, now: datetime, run_id: int | None = None
-    ) -> int:
-        """Close these open letters (``run_id``: only those whose contact got no new letter in that run)."""
-        condition = [
-            t.dead_letters.c.portal == portal,
-            t.dead_letters.c.id.in_(list(letter_ids)),
-            t.dead_letters.c.resolved_at.is_(None),
-        ]
-        if run_id is not None:
-            failed_again = select(t.dead_letters.c.contact_id).where(
-                t.dead_letters.c.portal == portal, t.dead_letters.c.run_id == run_id
-            )
-            condition.append(t.dead_letters.c.contact_id.not_in(failed_again))
-        with self.transaction() as conn:
-            statement = update(t.dead_letters).where(*condition).values(resolved_at=now, resolution=resolution)
-            result = conn.execute(statement)
-            return int(result.rowcount or 0)
-
-    def dead_letters(self, portal: str | None = None, include_resolved: bool = False) -> list[dict[str, Any]]:
-        query = select(t.dead_letters).order_by(t.dead_letters.c.id)
-        if portal is not None:
-            query = query.where(t.dead_letters.c.portal == portal)
-        if not include_resolved:
-            query = query.where(t.dead_letters.c.resolved_at.is_(None))
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def holder_gone(holder: str) -> bool:
-    """True when a lease holder named ``...:<this host>:<pid>...`` is a process of this host that no longer runs
-    (a crashed or killed worker): its lease can be taken over at once instead of waiting for it to expire."""
-    parts = holder.split(":")
-    host = socket.gethostname()
-    for index, part in enumerate(parts[:-1]):
-        if part == host and parts[index + 1].isdigit():
-            try:
-                os.kill(int(parts[index + 1]), 0)
-            except ProcessLookupError:
-                return True
-            except PermissionError:
-                return False
-            return False
-    return False
-
 
 def _stored(row: Mapping[Any, Any]) -> StoredContact:
     stage = StageState(
@@ -551,40 +396,4 @@ def _stored(row: Mapping[Any, Any]) -> StoredContact:
     )
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _dialect_insert(conn: Connection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported state store backend {conn.dialect.name!r}: use SQLite or PostgreSQL")
-
-
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
-    if not rows:
-        return
-    statement = _dialect_insert(conn, table)
-    columns = [name for name in rows[0] if name not in keys]
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: statement.excluded[name] for name in columns}
-    )
-    conn.execute(statement, rows)
-
-
-def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
-    if not rows:
-        return
-    statement = _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
-    conn.execute(statement, rows)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+__all__ = ["ContactRecord", "DeadLetter", "StateStore", "StoredContact", "holder_gone", "safe_url"]

@@ -10,7 +10,7 @@ import pytest
 
 from leadstage.sync.state import StateStore
 from tests.daemon.support import DaemonProcess, daemon_config, prepare_portal, real_sandbox, wait_until, write_config
-from tests.sync.test_state_store import _drop_schema, _postgres_schema_url
+from tests.sync.conftest import _drop_schema, _postgres_schema_url
 
 TOKEN_A, TOKEN_B = "daemon-a-token-51c2", "daemon-b-token-93d7"  # tell the daemons apart in the request logs
 STATE_URL_ENV = "LEADSTAGE_TEST_STATE_URL"
