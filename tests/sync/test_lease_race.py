@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 ROUNDS = 150
 
@@ -13,6 +14,7 @@ def test_two_processes_never_hold_a_portal_lease_at_the_same_time(state_url, tmp
     from leadstage.sync.state import StateStore
 
     StateStore(state_url).close()  # create the tables before the race
+    start = time.time() + 2.0  # both processes are up by then
     racers = [
         subprocess.Popen(
             [
@@ -23,6 +25,7 @@ def test_two_processes_never_hold_a_portal_lease_at_the_same_time(state_url, tmp
                 name,
                 str(ROUNDS),
                 str(tmp_path / f"{name}.json"),
+                str(start),
             ],
             stderr=subprocess.PIPE,
             text=True,
