@@ -163,47 +163,41 @@ class HubSpotConnector:
 
     def _pull_full(self, position: SweepPosition) -> Iterator[ContactPage]:
         after = position.after
-        while True:
-            kwargs: dict[str, Any] = {
-                "limit": self.settings.list_page_limit,
-                "properties": self.read_properties,
-            }
-            if after:
-                kwargs["after"] = after
-            _, body = self._calls.request("contacts.list", self._calls.contacts_basic.get_page, **kwargs)
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            contacts, rejected, merged = self._convert(body.get("results", []))
-            done = not after
-            yield ContactPage(
-                contacts=contacts,
-                position=SweepPosition(SweepKind.FULL, position.until, position.since, after, done),
-                rejected=rejected,
-                deleted_ids=merged,
-            )
-            if done:
-                return
+        done = False
+        while not done:
+            found: list[Json] = []
+            while not done and len(found) < self.settings.page_size:
+                kwargs: dict[str, Any] = {"limit": self.settings.list_page_limit, "properties": self.read_properties}
+                if after:
+                    kwargs["after"] = after
+                _, body = self._calls.request("contacts.list", self._calls.contacts_basic.get_page, **kwargs)
+                found.extend(body.get("results", []))
+                after = ((body.get("paging") or {}).get("next") or {}).get("after")
+                done = not after
+            yield self._page(found, SweepPosition(SweepKind.FULL, position.until, position.since, after, done))
 
     def _pull_changed(self, position: SweepPosition) -> Iterator[ContactPage]:
         assert position.since is not None, "an incremental sweep needs a start time"
         last_id = position.after
-        while True:
-            request = self._search_request(position.since, position.until, last_id)
-            _, body = self._calls.request("contacts.search", self._calls.contacts_search.do_search, request)
-            results = body.get("results", [])
-            ids = [str(r.get("id")) for r in results if isinstance(r, dict) and str(r.get("id")).isdigit()]
-            if ids:
-                last_id = max(ids, key=int)
-            more = bool((body.get("paging") or {}).get("next"))
-            contacts, rejected, merged = self._convert(results)
-            done = not more or not ids
-            yield ContactPage(
-                contacts=contacts,
-                position=SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, last_id, done),
-                rejected=rejected,
-                deleted_ids=merged,
-            )
-            if done:
-                return
+        done = False
+        while not done:
+            found: list[Json] = []
+            while not done and len(found) < self.settings.page_size:
+                request = self._search_request(position.since, position.until, last_id)
+                _, body = self._calls.request("contacts.search", self._calls.contacts_search.do_search, request)
+                results = body.get("results", [])
+                ids = [str(r.get("id")) for r in results if isinstance(r, dict) and str(r.get("id")).isdigit()]
+                if ids:
+                    last_id = max(ids, key=int)
+                found.extend(results)
+                done = not (body.get("paging") or {}).get("next") or not ids
+            position_after = SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, last_id, done)
+            yield self._page(found, position_after)
+
+    def _page(self, results: Sequence[Json], position: SweepPosition) -> ContactPage:
+        """A page of contacts: a few API pages gathered, so activities are then fetched for many at once."""
+        contacts, rejected, merged = self._convert(results)
+        return ContactPage(contacts=contacts, position=position, rejected=rejected, deleted_ids=merged)
 
     def _search_request(self, since: datetime, until: datetime, after_id: str | None) -> PublicObjectSearchRequest:
         filters = [

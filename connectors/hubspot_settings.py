@@ -20,6 +20,7 @@ BATCH_READ_LIMIT = 100
 BATCH_UPDATE_LIMIT = 100
 ASSOCIATION_BATCH_LIMIT = 1_000
 EVENTS_PAGE_LIMIT = 100
+DEFAULT_PAGE_SIZE = ASSOCIATION_BATCH_LIMIT
 
 # Private apps: 100 requests per 10 s (Free/Starter), 190 (Professional/Enterprise); search: 5 per second.
 DEFAULT_RATE_LIMIT = 100
@@ -147,3 +148,6 @@ class HubSpotSettings:
     web_events: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WEB_EVENTS))
     search_page_limit: int = SEARCH_PAGE_LIMIT
     list_page_limit: int = LIST_PAGE_LIMIT
+    # Contacts per engine page: API pages are gathered up to this many, so associations (1,000 ids a call) and
+    # activity reads (100 a call) are fetched for many contacts at once. Each page commits as one.
+    page_size: int = DEFAULT_PAGE_SIZE

@@ -100,6 +100,7 @@ class PortalSection(BaseModel):
     rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 100
     rate_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 10.0
     rate_share: Annotated[float, Field(gt=0, le=1)] = 0.9
+    page_size: Annotated[int, Field(ge=1, le=10_000)] = 1_000  # contacts evaluated and committed together
     fields: dict[str, str] = {}
     # Schedule (leadstage daemon): an incremental sync every N minutes, or on a cron expression (UTC); a
     # rescore (decay, SLA) every N hours, 0 for never.

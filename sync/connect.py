@@ -9,7 +9,7 @@ from leadstage.connectors.hubspot_settings import HubSpotSettings
 from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts, TimeSource
 from leadstage.connectors.salesforce import SalesforceConnector
 from leadstage.connectors.salesforce_client import SalesforceAuth, SalesforceCalls
-from leadstage.connectors.salesforce_settings import SalesforceSettings
+from leadstage.connectors.salesforce_settings import QUERY_PAGE_LIMIT, SalesforceSettings
 
 from .config import PortalSettings, Settings
 from .config_portals import (
@@ -58,6 +58,9 @@ def build_connector(
             campaign_kinds=salesforce_campaign_kinds(section),
             quota_share=section.quota_share,
             bulk_threshold=section.bulk_threshold,
+            page_limit=min(section.page_size, QUERY_PAGE_LIMIT)
+            if "page_size" in section.model_fields_set
+            else QUERY_PAGE_LIMIT,
         )
         calls = SalesforceCalls(auth, section.api_version, limiter, policy, timeouts, section.quota_share)
         return SalesforceConnector(sf_settings, calls, clock.now, clock.sleep, clock.monotonic)
@@ -76,6 +79,7 @@ def build_connector(
         if section.engagement_types is not None
         else HubSpotSettings().engagement_types,
         web_events=hubspot_web_events(section),
+        page_size=section.page_size,
     )
     calls_hs = HubSpotCalls(token, section.base_url, limiter, search_limiter, policy, timeouts, clock.monotonic)
     return HubSpotConnector(hub, calls_hs)

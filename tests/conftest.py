@@ -136,6 +136,7 @@ def config_data(folder: Path, base_url: str) -> dict[str, Any]:
         rate_limit=10_000,
         rate_interval_seconds=1,
         search_rate_per_second=1000,
+        page_size=100,  # one API page per engine page: the tests count pages
     )
     return data
 
