@@ -6,13 +6,14 @@ shapes (HubSpot property names, Salesforce sObjects) never leave the connector.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from leadstage.mapping.model import Activity, Contact
+from leadstage.mapping.values import OUTPUT_SPECS
 
 
 class SweepKind(StrEnum):
@@ -102,6 +103,21 @@ class OutputField:
     label: str
     options: Sequence[str] = ()
     description: str = ""
+
+
+def output_fields(crm_name: Callable[[str], str]) -> list[OutputField]:
+    """leadstage's output fields, each under the name ``crm_name`` gives it in one CRM."""
+    return [
+        OutputField(
+            name=spec.name,
+            crm_name=crm_name(spec.name),
+            kind=spec.kind.value,
+            label=f"{spec.label} (leadstage)",
+            options=spec.options,
+            description=spec.description,
+        )
+        for spec in OUTPUT_SPECS
+    ]
 
 
 @dataclass(frozen=True, slots=True)

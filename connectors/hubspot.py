@@ -18,7 +18,6 @@ from typing import Any
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, PublicObjectSearchRequest
 
 from leadstage.mapping.model import Activity, Contact
-from leadstage.mapping.values import OUTPUT_SPECS
 
 from . import hubspot_settings as hs
 from .base import (
@@ -32,6 +31,7 @@ from .base import (
     SweepPosition,
     Update,
     WriteResult,
+    output_fields,
 )
 from .hubspot_client import HubSpotCalls, HubSpotRequestError, Json
 from .hubspot_convert import (
@@ -62,17 +62,7 @@ class HubSpotConnector:
     def __init__(self, settings: hs.HubSpotSettings, calls: HubSpotCalls) -> None:
         self.settings = settings
         self._calls = calls
-        self.outputs = [
-            OutputField(
-                name=spec.name,
-                crm_name=f"{settings.property_prefix}{spec.name}",
-                kind=spec.kind.value,
-                label=f"{spec.label} (leadstage)",
-                options=spec.options,
-                description=spec.description,
-            )
-            for spec in OUTPUT_SPECS
-        ]
+        self.outputs = output_fields(lambda name: f"{settings.property_prefix}{name}")
         self.output_map = {field.name: field.crm_name for field in self.outputs}
         # Our outputs, plus the canonical input fields a profile may promote (lifecycle_stage -> lifecyclestage).
         self.write_map = {**{name: crm for crm, name in settings.field_map.items()}, **self.output_map}

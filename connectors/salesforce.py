@@ -18,7 +18,6 @@ from typing import Any
 from simple_salesforce import Salesforce
 
 from leadstage.mapping.model import Contact
-from leadstage.mapping.values import OUTPUT_SPECS
 
 from . import salesforce_soql as soql
 from .base import (
@@ -31,6 +30,7 @@ from .base import (
     SweepPosition,
     Update,
     WriteResult,
+    output_fields,
 )
 from .hubspot_convert import RecordError
 from .salesforce_activities import SalesforceActivities
@@ -77,17 +77,7 @@ class SalesforceConnector(SalesforceActivities):
         self.bulk = BulkJobs(calls, sleep, monotonic)
         # Gather updates up to the Bulk API threshold: a large run then writes through ingest jobs.
         self.write_batch = settings.bulk_threshold
-        self.outputs = [
-            OutputField(
-                name=spec.name,
-                crm_name=custom_field_name(settings.field_prefix, spec.name),
-                kind=spec.kind.value,
-                label=f"{spec.label} (leadstage)",
-                options=spec.options,
-                description=spec.description,
-            )
-            for spec in OUTPUT_SPECS
-        ]
+        self.outputs = output_fields(lambda name: custom_field_name(settings.field_prefix, name))
         self.output_map = {f.name: f.crm_name for f in self.outputs}
         self.write_map = {**{name: sf for sf, name in settings.field_map.items()}, **self.output_map}
         extra = ["Id", "SystemModstamp", "CreatedDate"]

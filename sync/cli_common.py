@@ -17,9 +17,10 @@ from rich.console import Console
 
 from leadstage.connectors.base import AuthenticationFailed, ConnectorError
 
-from .config import ConfigError, Settings, find_config, load_settings
+from .config import ConfigError, PortalSettings, Settings, find_config, load_settings
 from .engine import RunSummary
 from .logsetup import redact
+from .state import StateStore
 
 EXIT_OK, EXIT_FAILURES, EXIT_CONFIG = 0, 1, 2
 
@@ -77,6 +78,19 @@ def _clock() -> Any:
     if fixed:
         return FixedClock(datetime.fromisoformat(fixed))
     return SystemClock()
+
+
+@contextmanager
+def portal_store(config: str | None, portal: str | None) -> Iterator[tuple[Settings, PortalSettings, StateStore]]:
+    """The settings, the chosen portal and an open state store (closed afterwards), with error handling."""
+    with _errors():
+        settings = _load(config)
+        chosen = settings.portal(portal)
+        store = StateStore(settings.state_url)
+        try:
+            yield settings, chosen, store
+        finally:
+            store.close()
 
 
 def _emit(as_json: bool, data: dict[str, Any], text: Callable[[], None]) -> None:

@@ -28,6 +28,7 @@ from .cli_common import (
     _load,
     err,
     out,
+    portal_store,
     summary_dict,
 )
 from .connect import build_connector
@@ -194,12 +195,8 @@ def dead_letters_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List the dead-letter table."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        store = StateStore(settings.state_url)
+    with portal_store(config, portal) as (_, chosen, store):
         rows = store.dead_letters(chosen.name, include_resolved=include_resolved)
-        store.close()
 
     def text() -> None:
         if not rows:
@@ -222,12 +219,8 @@ def runs(
     as_json: JsonOpt = False,
 ) -> None:
     """Run history: kind, status, counts and duration."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        store = StateStore(settings.state_url)
+    with portal_store(config, portal) as (_, chosen, store):
         rows = store.runs(chosen.name, limit=limit)
-        store.close()
 
     def text() -> None:
         table = Table()
@@ -326,15 +319,11 @@ def dead_letters_drop(
     as_json: JsonOpt = False,
 ) -> None:
     """Close dead letters without replaying them (they stay in the table, marked dropped)."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        store = StateStore(settings.state_url)
+    with portal_store(config, portal) as (_, chosen, store):
         letters = _chosen_letters(store, chosen.name, ids, every)
         closed = store.resolve_dead_letters(
             chosen.name, [int(str(letter["id"])) for letter in letters], "dropped", _clock().now()
         )
-        store.close()
     _emit(as_json, {"portal": chosen.name, "dropped": closed}, lambda: out.print(f"dropped {closed} dead letter(s)"))
 
 
