@@ -30,7 +30,8 @@ def serve(port: int, contacts: int, seed: int, data: Path | None, token_env: str
     console.print(
         "point a portal at it:\n"
         f'  [portals.sandbox]\n  crm = "hubspot"\n  base_url = "{url}"\n  token_env = "{token_env}"\n'
-        f"and export {token_env}=<the token above>. Ctrl-C stops the sandbox."
+        f"and export {token_env}=<the token above>. Ctrl-C stops the sandbox.",
+        markup=False,
     )
     try:
         threading.Event().wait()  # the server runs in its own threads until Ctrl-C
