@@ -6,7 +6,7 @@ shapes (HubSpot property names, Salesforce sObjects) never leave the connector.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -166,8 +166,12 @@ class Connector(Protocol):
         """The current state of the given contacts, in batches; unknown ids in ``missing_ids``."""
         ...
 
-    def fetch_activities(self, contact_ids: Sequence[str]) -> list[Activity]:
-        """All engagement activities (emails, calls, meetings...) of these contacts, in batched calls."""
+    def fetch_activities(self, contact_ids: Sequence[str], reuse: Collection[Activity] = ()) -> list[Activity]:
+        """All engagement activities (emails, calls, meetings...) of these contacts, in batched calls.
+
+        ``reuse`` are engagements read before that have settled: a connector may return them as they are, without
+        reading them again, when the CRM still links them to the same contact.
+        """
         ...
 
     def pull_activity_stream(self, position: SweepPosition) -> Iterator[ActivityPage]:

@@ -68,20 +68,15 @@ DEFAULT_FIELD_MAP: Mapping[str, str] = MappingProxyType(
     }
 )
 
-# Rollups HubSpot keeps on the contact. They change whenever an activity is added, so they tell us, without
-# any extra call, whether a contact's activities need fetching again.
+# Rollups HubSpot keeps on the contact that move when an engagement (email, call, meeting, note, task) is logged.
+# They tell us, without any extra call, whether a contact's engagements need fetching again. The web analytics
+# rollups (page views, visits, e-mail opens and clicks, form conversions) are left out on purpose: web events
+# arrive through the event stream, and a page view must not cost an engagement fetch.
 ACTIVITY_ROLLUPS = (
-    "hs_analytics_num_page_views",
-    "hs_analytics_num_visits",
-    "hs_analytics_last_visit_timestamp",
-    "num_conversion_events",
-    "recent_conversion_date",
-    "hs_email_open",
-    "hs_email_click",
-    "hs_email_last_open_date",
     "notes_last_contacted",
     "num_contacted_notes",
     "hs_last_sales_activity_timestamp",
+    "notes_last_updated",
 )
 
 # Engagement objects and the properties we read from each.

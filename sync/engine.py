@@ -35,6 +35,7 @@ from .engine_types import (
     BACKFILL_STREAM,
     CONTACTS_STREAM,
     DIRTY_BATCH,
+    ENGAGEMENTS_SETTLE,
     EVENTS_STREAM,
     RESCORE_BATCH,
     SCORE_RESOLUTION,
@@ -219,9 +220,14 @@ class SyncRun:
         stored = self.store.load_contacts(self.portal, [c.id for c in contacts])
         fresh = self._drop_duplicates(contacts, stored)
         refresh = [c.id for c in fresh if fetch and _activities_changed(c, stored.get(c.id))]
-        fetched = self.connector.fetch_activities(refresh) if refresh else []
+        by_contact, engagements = self.store.load_activities_and_engagements(
+            self.portal, [c.id for c in fresh], set(refresh)
+        )
+        settled = now - ENGAGEMENTS_SETTLE
+        reuse = [a for items in engagements.values() for a in items if a.occurred_at < settled]
+        fetched = self.connector.fetch_activities(refresh, reuse) if refresh else []
         self.counts.activities += len(fetched)
-        activities = self._activities_for(fresh, refresh, fetched)
+        activities = self._activities_for(fresh, by_contact, fetched)
 
         records: list[ContactRecord] = []
         updates: list[Update] = []
@@ -314,14 +320,14 @@ class SyncRun:
         return fresh
 
     def _activities_for(
-        self, contacts: Sequence[Contact], refreshed: Sequence[str], fetched: Iterable[Activity]
+        self, contacts: Sequence[Contact], by_contact: dict[str, list[Activity]], fetched: Iterable[Activity]
     ) -> dict[str, list[Activity]]:
-        """The activities to evaluate each contact with: stored ones, and the just-fetched ones in their place.
+        """The activities to evaluate each contact with: stored ones (``by_contact``, without the engagements of
+        contacts fetched again), and the just-fetched ones in their place.
 
         An activity can arrive both ways (a stream page and a fetch); it counts once, as the state store will
         keep it once.
         """
-        by_contact = self.store.load_activities(self.portal, [c.id for c in contacts], set(refreshed))
         fresh: dict[str, dict[str, Activity]] = defaultdict(dict)
         for contact in contacts:
             for activity in self._dry_stream.get(contact.id, ()):

@@ -13,6 +13,10 @@ BACKFILL_STREAM = "backfill"
 EVENTS_STREAM = "events"
 DIRTY_BATCH = 100
 RESCORE_BATCH = 200
+# When a contact's engagements are fetched again (its activity rollups moved), the ones that occurred longer ago
+# than this are taken from the state store if the CRM still links them: people log a call's status or a meeting's
+# outcome around the time it happens, not weeks later. Newer ones, and any the store lacks, are read again.
+ENGAGEMENTS_SETTLE = timedelta(days=14)
 
 
 @dataclass

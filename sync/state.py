@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from leadstage.connectors.base import SweepKind, SweepPosition
@@ -233,16 +233,26 @@ class StateStore(LeasesHistoryLetters):
         now: datetime,
     ) -> None:
         """After a successful write: the values the CRM now holds, and its new modification time."""
-        ids = list(written)
-        current = self.load_contacts_in(conn, portal, ids)
-        for contact_id, (values, crm_updated_at) in written.items():
-            merged = dict(current.get(contact_id, {}))
-            merged.update(values)
-            conn.execute(
-                update(t.contacts)
-                .where(t.contacts.c.portal == portal, t.contacts.c.contact_id == contact_id)
-                .values(written=merged, written_at=crm_updated_at or now, crm_updated_at=crm_updated_at)
-            )
+        if not written:
+            return
+        current = self.load_contacts_in(conn, portal, list(written))
+        rows = [
+            {
+                "b_contact_id": contact_id,
+                "written": {**current.get(contact_id, {}), **values},
+                "written_at": crm_updated_at or now,
+                "crm_updated_at": crm_updated_at,
+            }
+            for contact_id, (values, crm_updated_at) in written.items()
+        ]
+        # One statement executed for all rows (executemany), not one round of statement building per contact.
+        statement = (
+            update(t.contacts)
+            .where(t.contacts.c.portal == portal, t.contacts.c.contact_id == bindparam("b_contact_id"))
+            .values(written=bindparam("written"), written_at=bindparam("written_at"))
+            .values(crm_updated_at=bindparam("crm_updated_at"))
+        )
+        conn.execute(statement, rows)
 
     def load_contacts_in(self, conn: Connection, portal: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
@@ -286,7 +296,14 @@ class StateStore(LeasesHistoryLetters):
     ) -> dict[str, list[Activity]]:
         """Stored activities per contact; for ``refreshed`` contacts only the stream ones (engagements are
         about to be replaced by a fresh fetch)."""
+        return self.load_activities_and_engagements(portal, ids, refreshed)[0]
+
+    def load_activities_and_engagements(
+        self, portal: str, ids: Sequence[str], refreshed: Set[str] = frozenset()
+    ) -> tuple[dict[str, list[Activity]], dict[str, list[Activity]]]:
+        """Like ``load_activities``, and apart from it the stored engagements of the ``refreshed`` contacts."""
         found: dict[str, list[Activity]] = defaultdict(list)
+        engagements: dict[str, list[Activity]] = defaultdict(list)
         with self.engine.connect() as conn:
             for chunk in chunks(ids, IN_CHUNK):
                 rows = conn.execute(
@@ -300,12 +317,14 @@ class StateStore(LeasesHistoryLetters):
                     ).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
                 )
                 for row in rows:
-                    if row.source == "engagement" and row.contact_id in refreshed:
-                        continue
-                    found[row.contact_id].append(
-                        Activity(row.activity_id, row.contact_id, row.kind, row.occurred_at, row.attributes or {})
+                    activity = Activity(
+                        row.activity_id, row.contact_id, row.kind, row.occurred_at, row.attributes or {}
                     )
-        return dict(found)
+                    if row.source == "engagement" and row.contact_id in refreshed:
+                        engagements[row.contact_id].append(activity)
+                    else:
+                        found[row.contact_id].append(activity)
+        return dict(found), dict(engagements)
 
     def replace_engagements(
         self,
