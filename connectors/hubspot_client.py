@@ -111,6 +111,8 @@ class HubSpotCalls:
                 raise TransientError(f"connection failed: {type(error).__name__}") from None
             except Exception as error:
                 raise self._sort(error) from None
+            finally:
+                limiter.done()
             try:
                 data = response.data
             except Urllib3Error as error:

@@ -166,7 +166,9 @@ class RateLimiter:
     """Keeps requests under ``max_requests`` per rolling ``interval_s``, sleeping (injected) when needed.
 
     ``share`` scales the limit down so that several workers (the daemon and a backfill) fit within the
-    portal's allowance together.
+    portal's allowance together. A request's slot counts from when it was sent until its answer has come
+    (``done``): the server counted it somewhere in between, so the window is never one request too full on the
+    server's side, however long the request took to get there.
     """
 
     def __init__(
@@ -201,6 +203,12 @@ class RateLimiter:
                 wait = self._sent[0] + self.interval_s - now
                 self.waited_s += wait
                 self._sleep(wait)
+
+    def done(self) -> None:
+        """The request last let through has its answer: its slot counts from now."""
+        with self._lock:
+            if self._sent:
+                self._sent[-1] = max(self._sent[-1], self._clock())
 
     def hold_off(self, seconds: float) -> None:
         """The server said the window is full: treat the window as used up for ``seconds``."""

@@ -238,6 +238,8 @@ class SalesforceCalls:
                 raise SalesforceRequestError(_error_message(error), error.status, _error_code(error)) from None
             except (requests.ConnectionError, requests.Timeout) as error:
                 raise TransientError(f"connection failed: {type(error).__name__}") from None
+            finally:
+                self._limiter.done()
 
         return self._retry.call(attempt, f"Salesforce {endpoint}")
 

@@ -22,6 +22,7 @@ ENGAGEMENT_ID_BASE = 1_000_000_000
 ENGAGEMENT_ID_STRIDE = 1_000
 ADDED_ENGAGEMENT_ID_START = 10_000_000_000_000
 TIMELINE_CACHE_SIZE = 2_048
+SKELETON_CACHE_SIZE = 32_768  # compact (ts, kind, variant) lists: a few KB each
 ENGAGEMENT_TYPES = ("emails", "calls", "meetings", "notes", "tasks")
 EVENT_TYPES = (
     "e_visited_page",
@@ -88,6 +89,7 @@ class TimelineStore:
         self.profiles = profiles
         self._seeded_ids = sorted(int(cid) for cid in profiles)
         self._cache: OrderedDict[str, Timeline] = OrderedDict()
+        self._skeletons: OrderedDict[str, list[tl.Item]] = OrderedDict()
         self.added_engagements: dict[int, Engagement] = {}
         self._added_by_contact: dict[str, list[Engagement]] = {}
         self._added_events: dict[str, list[WebEvent]] = {}
@@ -108,10 +110,21 @@ class TimelineStore:
             self._cache.popitem(last=False)
         return timeline
 
+    def _skeleton(self, contact_id: str, profile: tl.Profile) -> list[tl.Item]:
+        cached = self._skeletons.get(contact_id)
+        if cached is not None:
+            self._skeletons.move_to_end(contact_id)
+            return cached
+        items = tl.skeleton(self.seed, contact_id, profile, self.now_ms)
+        self._skeletons[contact_id] = items
+        if len(self._skeletons) > SKELETON_CACHE_SIZE:
+            self._skeletons.popitem(last=False)
+        return items
+
     def _render(self, contact_id: str, profile: tl.Profile) -> Timeline:
         timeline = Timeline()
         base = ENGAGEMENT_ID_BASE + int(contact_id) * ENGAGEMENT_ID_STRIDE
-        for index, (ts, kind, variant) in enumerate(tl.skeleton(self.seed, contact_id, profile, self.now_ms)):
+        for index, (ts, kind, variant) in enumerate(self._skeleton(contact_id, profile)):
             object_type = tl.ENGAGEMENT_TYPE.get(kind)
             if object_type is None:
                 for part, (event_type, occurred, props) in enumerate(tl.web_events(kind, ts, variant)):
@@ -120,14 +133,34 @@ class TimelineStore:
                     timeline.events.append(event)
                     timeline.events_by_id[event_id] = event
                 continue
-            props = tl.engagement_properties(kind, ts, variant, self.now_ms)
-            stamp, eid = iso_ms(ts), base + index
-            props.update(hs_timestamp=stamp, hs_createdate=stamp, hs_lastmodifieddate=stamp, hs_object_id=str(eid))
-            timeline.engagements.append(Engagement(eid, object_type, contact_id, props, ts))
+            timeline.engagements.append(self._engagement(contact_id, base + index, object_type, ts, kind, variant))
         timeline.events.sort(key=lambda e: (e.occurred_ms, e.id))
         return timeline
 
+    def _engagement(self, contact_id: str, eid: int, object_type: str, ts: int, kind: int, variant: int) -> Engagement:
+        props = tl.engagement_properties(kind, ts, variant, self.now_ms)
+        stamp = iso_ms(ts)
+        props.update(hs_timestamp=stamp, hs_createdate=stamp, hs_lastmodifieddate=stamp, hs_object_id=str(eid))
+        return Engagement(eid, object_type, contact_id, props, ts)
+
     # ----- per contact ------------
+    def engagement_ids(self, contact_id: str, object_type: str) -> list[int]:
+        """Ids of one contact id's seeded and added engagements of a type (not following merges), ascending.
+
+        Seeded ids come from the contact's skeleton: association lookups need no rendered timeline.
+        """
+        added = [e.id for e in self._added_by_contact.get(contact_id, []) if e.object_type == object_type]
+        profile = self.profiles.get(contact_id)
+        if profile is None:
+            return sorted(added)
+        base = ENGAGEMENT_ID_BASE + int(contact_id) * ENGAGEMENT_ID_STRIDE
+        seeded = [
+            base + index
+            for index, (_, kind, _) in enumerate(self._skeleton(contact_id, profile))
+            if tl.ENGAGEMENT_TYPE.get(kind) == object_type
+        ]
+        return sorted(seeded + added)
+
     def engagements_of(self, contact_id: str) -> list[Engagement]:
         """Seeded and added engagements of one contact id (not following merges), by time then id."""
         out = self.seeded(contact_id).engagements + self._added_by_contact.get(contact_id, [])
@@ -146,12 +179,22 @@ class TimelineStore:
         if offset < 0:
             return None
         contact_id = str(offset // ENGAGEMENT_ID_STRIDE)
-        if contact_id not in self.profiles:
+        profile = self.profiles.get(contact_id)
+        if profile is None:
             return None
-        for item in self.seeded(contact_id).engagements:
-            if item.id == engagement_id:
-                return item
-        return None
+        cached = self._cache.get(contact_id)
+        if cached is not None:
+            return next((item for item in cached.engagements if item.id == engagement_id), None)
+        # Batch reads touch a few engagements of many contacts: build just this one from its skeleton item.
+        items = self._skeleton(contact_id, profile)
+        index = offset % ENGAGEMENT_ID_STRIDE
+        if index >= len(items):
+            return None
+        ts, kind, variant = items[index]
+        object_type = tl.ENGAGEMENT_TYPE.get(kind)
+        if object_type is None:
+            return None
+        return self._engagement(contact_id, engagement_id, object_type, ts, kind, variant)
 
     # ----- additions ------------
     def add_engagement(self, object_type: str, contact_id: str, properties: dict[str, str], ts_ms: int) -> Engagement:
@@ -227,9 +270,7 @@ class TimelineStore:
             packed = []
             for contact_int in self._seeded_ids:
                 profile = self.profiles[str(contact_int)]
-                for index, (ts, kind, variant) in enumerate(
-                    tl.skeleton(self.seed, str(contact_int), profile, self.now_ms)
-                ):
+                for index, (ts, kind, variant) in enumerate(self._skeleton(str(contact_int), profile)):
                     if kind in tl.ENGAGEMENT_TYPE:
                         continue
                     for part, (event_type, occurred) in enumerate(tl.web_event_times(kind, ts, variant)):
@@ -244,7 +285,16 @@ class TimelineStore:
         part, rest = rest & ((1 << _PART_BITS) - 1), rest >> _PART_BITS
         index, rest = rest & ((1 << _INDEX_BITS) - 1), rest >> _INDEX_BITS
         contact_int = rest & ((1 << _CONTACT_BITS) - 1)
-        return self.seeded(str(contact_int)).events_by_id[tl.event_id(contact_int, index, part)]
+        contact_id = str(contact_int)
+        event_id = tl.event_id(contact_int, index, part)
+        cached = self._cache.get(contact_id)
+        if cached is not None:
+            return cached.events_by_id[event_id]
+        # Events of many contacts interleave in time: build just this one event from the contact's skeleton item
+        # (what rendering the whole timeline would give it) instead of rendering every timeline a page touches.
+        ts, kind, variant = self._skeleton(contact_id, self.profiles[contact_id])[index]
+        event_type, occurred, props = tl.web_events(kind, ts, variant)[part]
+        return WebEvent(event_id, event_type, occurred, contact_id, props)
 
 
 def _event_key(event: WebEvent) -> tuple[int, str]:

@@ -237,12 +237,7 @@ class ActivityRoutes:
         if cid not in self.portal.contacts or cid in self.portal.archived:
             return []
         timelines = self.portal.timelines
-        return sorted(
-            e.id
-            for source in self.portal.sources_of(cid)
-            for e in timelines.engagements_of(source)
-            if e.object_type == to_type
-        )
+        return sorted(i for source in self.portal.sources_of(cid) for i in timelines.engagement_ids(source, to_type))
 
     @staticmethod
     def _association_result(raw: str, to_type: str, ids: list[int], page_size: int) -> dict[str, Any]:

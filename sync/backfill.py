@@ -25,6 +25,8 @@ from .config import PortalSettings, Settings
 from .engine import BACKFILL_STREAM, RunCounts, RunOptions, RunSummary, SyncRun
 from .state import StateStore
 
+LEASE_RENEWALS_PER_TTL = 10
+
 
 class BackfillError(Exception):
     """The backfill cannot start as asked (nothing to resume, an unfinished one in the way, a bad window)."""
@@ -114,13 +116,23 @@ def lease_holder() -> str:
 def portal_lease(
     store: StateStore, portal: str, holder: str, ttl: timedelta, now: Callable[[], datetime]
 ) -> Iterator[Callable[[], None]]:
-    """Hold the portal's lease for the block; yields a function that renews it."""
-    if not store.take_over_if_gone(portal, holder, ttl, now()):
+    """Hold the portal's lease for the block; yields a function that renews it.
+
+    Renewing is a transaction of its own: it is done once a tenth of the lease's time has passed since the last
+    renewal, not on every page (a backfill commits a page of web events every few milliseconds).
+    """
+    renewed = now()
+    if not store.take_over_if_gone(portal, holder, ttl, renewed):
         raise PortalBusy(f"portal {portal!r} is being worked by {store.lease_holder(portal, now())}; try again later")
 
     def renew() -> None:
-        if not store.acquire_lease(portal, holder, ttl, now()):
+        nonlocal renewed
+        moment = now()
+        if moment - renewed < ttl / LEASE_RENEWALS_PER_TTL:
+            return
+        if not store.acquire_lease(portal, holder, ttl, moment):
             raise PortalBusy(f"portal {portal!r}: the lease was lost (held too long without renewal?)")
+        renewed = moment
 
     try:
         yield renew

@@ -104,6 +104,11 @@ class StateStore(LeasesHistoryLetters):
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def reads_in_threads(self) -> bool:
+        """Whether another thread may read while this one works (an in-memory SQLite database is one connection's)."""
+        return self.engine.dialect.name != "sqlite" or self.engine.url.database not in (None, "", ":memory:")
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
@@ -296,35 +301,32 @@ class StateStore(LeasesHistoryLetters):
     ) -> dict[str, list[Activity]]:
         """Stored activities per contact; for ``refreshed`` contacts only the stream ones (engagements are
         about to be replaced by a fresh fetch)."""
-        return self.load_activities_and_engagements(portal, ids, refreshed)[0]
-
-    def load_activities_and_engagements(
-        self, portal: str, ids: Sequence[str], refreshed: Set[str] = frozenset()
-    ) -> tuple[dict[str, list[Activity]], dict[str, list[Activity]]]:
-        """Like ``load_activities``, and apart from it the stored engagements of the ``refreshed`` contacts."""
         found: dict[str, list[Activity]] = defaultdict(list)
-        engagements: dict[str, list[Activity]] = defaultdict(list)
+        for source, activity in self._activities(portal, ids):
+            if source != "engagement" or activity.contact_id not in refreshed:
+                found[activity.contact_id].append(activity)
+        return dict(found)
+
+    def load_engagements(self, portal: str, ids: Sequence[str]) -> list[Activity]:
+        """The stored engagements (fetched from the CRM, not streamed) of these contacts."""
+        return [activity for _, activity in self._activities(portal, ids, "engagement")]
+
+    def _activities(self, portal: str, ids: Sequence[str], source: str | None = None) -> Iterator[tuple[str, Activity]]:
+        columns = t.activities.c
         with self.engine.connect() as conn:
             for chunk in chunks(ids, IN_CHUNK):
-                rows = conn.execute(
-                    select(
-                        t.activities.c.contact_id,
-                        t.activities.c.activity_id,
-                        t.activities.c.kind,
-                        t.activities.c.occurred_at,
-                        t.activities.c.attributes,
-                        t.activities.c.source,
-                    ).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
-                )
-                for row in rows:
-                    activity = Activity(
-                        row.activity_id, row.contact_id, row.kind, row.occurred_at, row.attributes or {}
-                    )
-                    if row.source == "engagement" and row.contact_id in refreshed:
-                        engagements[row.contact_id].append(activity)
-                    else:
-                        found[row.contact_id].append(activity)
-        return dict(found), dict(engagements)
+                query = select(
+                    columns.contact_id,
+                    columns.activity_id,
+                    columns.kind,
+                    columns.occurred_at,
+                    columns.attributes,
+                    columns.source,
+                ).where(columns.portal == portal, columns.contact_id.in_(chunk))
+                if source is not None:
+                    query = query.where(columns.source == source)
+                for contact_id, activity_id, kind, occurred_at, attributes, row_source in conn.execute(query):
+                    yield row_source, Activity(activity_id, contact_id, kind, occurred_at, attributes or {})
 
     def replace_engagements(
         self,
