@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from leadstage.mapping.bant import grade
+from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Stage, StageState
 from leadstage.mapping.scoring import score
@@ -140,7 +141,8 @@ def _fields(number: int, rng: random.Random) -> dict[str, str]:
     }
     if rng.random() < 0.6:
         fields["phone"] = "+1 555 0100"
-    return {key: value for key, value in fields.items() if value}
+    # as the connectors hand contacts over: empty values left out, derived fields (email_domain) added
+    return with_derived({key: value for key, value in fields.items() if value})
 
 
 def _previous(contact: Contact, model: QualificationModel, rng: random.Random) -> StageState:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Activity, ActivityKind, Contact
 
 from .hubspot_settings import ACTIVITY_ROLLUPS, EVENT_ATTRIBUTES
@@ -117,7 +118,7 @@ def to_contact(
     return Contact(
         id=record_id,
         updated_at=updated,
-        fields=fields,
+        fields=with_derived(fields),
         written=written,
         created_at=created,
         activity_marker=marker,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
+from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Activity, ActivityKind, Contact
 from leadstage.mapping.values import OUTPUT_KINDS, OutputKind
 
@@ -74,7 +75,7 @@ def to_contact(record: Mapping[str, Any], field_map: Mapping[str, str], output_m
     return Contact(
         id=record_id,
         updated_at=updated,
-        fields=fields,
+        fields=with_derived(fields),
         written=written,
         created_at=parse_time(record.get("CreatedDate")),
         activity_marker=STREAM_MARKER,

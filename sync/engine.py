@@ -26,6 +26,7 @@ from leadstage.connectors.base import (
     SweepPosition,
     Update,
 )
+from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Transition
 from leadstage.mapping.stages import UnknownSignal
@@ -180,7 +181,7 @@ class SyncRun:
                 Contact(
                     id=stored.contact_id,
                     updated_at=stored.crm_updated_at or self.now(),
-                    fields=stored.fields,
+                    fields=with_derived(dict(stored.fields)),
                     written=stored.written,
                     activity_marker=stored.activity_marker,
                 )

@@ -17,6 +17,7 @@ from rich.markup import escape as esc
 from rich.table import Table
 
 from leadstage.connectors.base import Connector
+from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact
 from leadstage.mapping.values import OUTPUT_KINDS, same_value
@@ -56,7 +57,7 @@ def _load(
         contact = Contact(
             id=stored.contact_id,
             updated_at=stored.crm_updated_at or now,
-            fields=stored.fields,
+            fields=with_derived(dict(stored.fields)),
             written=stored.written,
             activity_marker=stored.activity_marker,
         )

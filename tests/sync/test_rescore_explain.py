@@ -136,3 +136,19 @@ def test_runs_and_dead_letters_commands_list_what_happened(tmp_path, sandbox, mo
     (run,) = json.loads(history.output)["runs"]
     assert run["status"] == "partial" and run["counts"]["failed"] == 1
     assert "contact 102" in letters.output and "Property values were not valid" in letters.output
+
+
+def test_a_free_mail_address_counts_through_its_domain_and_explain_shows_the_domain_only(harness):
+    harness.run()
+    contacts = harness.box.hubspot.contacts
+    target = next(cid for cid, c in contacts.items() if (c.get("email") or "").lower().endswith("@gmail.com"))
+
+    data = explain("main", harness.portal.model, harness.store, target, harness.clock.now())
+
+    stored = harness.store.load_contacts("main", [target])[target]
+    assert stored.fields["email_domain"] == "gmail.com"
+    fired = {rule["rule"]: rule for rule in data["score"]["fit_rules"]}
+    assert fired["Free-mail address"]["field"] == "email_domain"
+    assert fired["Free-mail address"]["value"] == "gmail.com"
+    assert "Free-mail address -20" in contacts[target]["leadstage_score_reason"]
+    assert contacts[target]["email"] not in json.dumps(data["score"])  # the address is not in the explanation

@@ -1,0 +1,35 @@
+"""Fields computed from other fields when a contact is read: rules name them like any CRM field.
+
+``email_domain`` is the part of ``email`` after its last "@", lower-cased (``gmail.com``). A rule on the domain
+reads better than a regular expression on the whole address, ``explain`` and the score reason then show the
+domain rather than the person's address, and the outcome is remembered per domain instead of per person (one
+rule check per domain seen, not per contact). A CRM field mapped to the same canonical name wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+EMAIL_DOMAIN = "email_domain"
+
+
+def email_domain(email: str) -> str | None:
+    """The domain of an e-mail address, lower-cased; None when there is no "@" or nothing after it."""
+    _, at, domain = email.strip().rpartition("@")
+    return domain.lower() if at and domain else None
+
+
+# canonical name -> (the field it is computed from, how)
+DERIVED: dict[str, tuple[str, Callable[[str], str | None]]] = {EMAIL_DOMAIN: ("email", email_domain)}
+
+
+def with_derived(fields: dict[str, str]) -> dict[str, str]:
+    """``fields`` with the derived fields added (in place) where their source is present; returned for chaining."""
+    for name, (source, derive) in DERIVED.items():
+        if name not in fields:
+            value = fields.get(source)
+            if value is not None:
+                derived = derive(value)
+                if derived is not None:
+                    fields[name] = derived
+    return fields

@@ -1,0 +1,77 @@
+"""Derived fields: ``email_domain`` comes from ``email``, and rules on it read (and explain) the domain only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from leadstage.mapping.derived import email_domain, with_derived
+from leadstage.mapping.evaluate import evaluate
+from leadstage.mapping.model import Contact
+from leadstage.sync.config import load_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("email", "domain"),
+    [
+        ("jane@acme.com", "acme.com"),
+        ("Jane.Doe@GMail.COM", "gmail.com"),
+        ("  jane@acme.com  ", "acme.com"),
+        ('"odd@local"@uni.edu', "uni.edu"),  # the last "@" separates the domain
+        ("no-at-sign", None),
+        ("trailing@", None),
+        ("", None),
+    ],
+)
+def test_the_email_domain_is_what_follows_the_last_at_lower_cased(email, domain):
+    assert email_domain(email) == domain
+
+
+def test_derived_fields_are_added_only_where_their_source_is_present():
+    assert with_derived({"email": "a@Acme.io", "job_title": "CEO"}) == {
+        "email": "a@Acme.io",
+        "job_title": "CEO",
+        "email_domain": "acme.io",
+    }
+    assert with_derived({"job_title": "CEO"}) == {"job_title": "CEO"}
+    assert with_derived({"email": "not an address"}) == {"email": "not an address"}
+
+
+def test_a_crm_field_mapped_to_the_same_name_wins():
+    assert with_derived({"email": "a@acme.io", "email_domain": "acme-group.com"})["email_domain"] == "acme-group.com"
+
+
+def _fit(email: str) -> dict[str, tuple[str | None, float]]:
+    model = next(iter(load_settings(EXAMPLE).portals.values())).model
+    contact = Contact(id="1", updated_at=NOW, fields=with_derived({"email": email, "job_title": "Engineer"}))
+    result = evaluate(contact, [], None, model, NOW)
+    return {rule.rule: (rule.value, rule.points) for rule in result.score.fit_rules}
+
+
+@pytest.mark.parametrize(
+    ("email", "rule"),
+    [
+        ("jane@gmail.com", "Free-mail address"),
+        ("Jane@Outlook.co.uk", "Free-mail address"),
+        ("j.smith@cs.stanford.edu", "Student address"),
+        ("j.smith@ox.ac.uk", "Student address"),
+        ("spy@Competitor.io", "Competitor"),
+    ],
+)
+def test_the_shipped_email_rules_fire_on_the_domain_and_show_only_the_domain(email, rule):
+    fired = _fit(email)
+
+    assert fired[rule][0] == email_domain(email)
+    assert all(value is None or "@" not in value for value, _ in fired.values())  # the address never appears
+
+
+@pytest.mark.parametrize("email", ["jane@acme.com", "gmail@acme.com", "jane@mygmail.com", "jane@edu.acme.com"])
+def test_the_shipped_email_rules_leave_business_addresses_alone(email):
+    fired = _fit(email)
+
+    assert not {"Free-mail address", "Student address", "Competitor"} & set(fired)
