@@ -7,7 +7,7 @@ full sync of a seeded portal (contacts, six months of engagements and web events
 have their own limit). The achieved rate is the requests the sandbox received during the run divided by the
 run's wall time; the 429 share is the sandbox's 429 answers among them.
 
-    .venv/bin/python bench/bench_rate_limit.py [--contacts 2000] [--limit 50] [--share 1.0] [--json OUT]
+    .venv/bin/python bench/bench_rate_limit.py [--contacts 2000] [--limit 50] [--share 1.0] [--runs 3] [--json OUT]
 """
 
 from __future__ import annotations
@@ -31,14 +31,27 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=2_000)
     parser.add_argument("--limit", type=int, default=50, help="requests per second the sandbox allows")
     parser.add_argument("--share", type=float, default=DEFAULT_SHARE, help="the portal's rate_share")
+    parser.add_argument("--runs", type=int, default=3, help="runs, each on a fresh sandbox; the median one is reported")
     parser.add_argument("--json", help="write the figures to this file (for run_all.py)")
     args = parser.parse_args()
+    runs = [one_run(args.contacts, args.limit, args.share) for _ in range(args.runs)]
+    figures = dict(sorted(runs, key=lambda run: run["achieved_per_second"])[len(runs) // 2])
+    figures["runs"] = len(runs)
+    figures["run_shares_of_allowed"] = [run["share_of_allowed"] for run in runs]
+    ok = figures["share_of_allowed"] >= RATE_TARGET and figures["share_429"] <= TOO_MANY_TARGET
+    shares = ", ".join(f"{share:.1%}" for share in figures["run_shares_of_allowed"])
+    print(f"median of {len(runs)} runs ({shares}): {figures['share_of_allowed']:.1%} of the allowed rate")
+    target = f"target >= {RATE_TARGET:.0%} of the allowed rate with <= {TOO_MANY_TARGET:.0%} 429s"
+    print(f"{target}: {'meets' if ok else 'misses'}")
+    write_json(args.json, figures)
+
+
+def one_run(contacts: int, limit: int, share: float) -> dict[str, Any]:
+    """A first full sync of a freshly seeded portal against the rate-limited sandbox, and its figures."""
     clock = SystemClock()
     with (
-        sandbox_process("--contacts", str(args.contacts), "--rate", f"{args.limit}/1000") as box,
-        worker(
-            "hubspot", box["url"], clock, rate_limit=args.limit, rate_interval_seconds=1, rate_share=args.share
-        ) as work,
+        sandbox_process("--contacts", str(contacts), "--rate", f"{limit}/1000") as box,
+        worker("hubspot", box["url"], clock, rate_limit=limit, rate_interval_seconds=1, rate_share=share) as work,
     ):
         work.connector.setup()
         started = time.time()
@@ -51,29 +64,30 @@ def main() -> None:
     rate = len(during) / seconds
     refused = statuses.get(429, 0)
     figures: dict[str, Any] = {
-        "contacts": args.contacts,
-        "allowed_per_second": args.limit,
-        "rate_share": args.share,
-        "client_limit_per_second": max(1, int(args.limit * args.share)),
+        "contacts": contacts,
+        "allowed_per_second": limit,
+        "rate_share": share,
+        "client_limit_per_second": max(1, int(limit * share)),
         "requests": len(during),
         "seconds": round(seconds, 2),
         "achieved_per_second": round(rate, 2),
-        "share_of_allowed": round(rate / args.limit, 4),
+        "share_of_allowed": round(rate / limit, 4),
         "responses_429": refused,
         "share_429": round(refused / max(len(during), 1), 4),
         "busiest_second": busiest_second(during),
+        "before_first_s": round(during[0][0] - started, 2) if during else None,
+        "after_last_s": round(ended - during[-1][0], 2) if during else None,
         "client_calls": summary.counts.api_calls,
         "client_429": summary.counts.rate_limited,
     }
     print(
-        f"first full sync of {args.contacts:,} contacts against {args.limit} requests/s (rate_share {args.share}): "
-        f"{len(during):,} requests in {seconds:.1f} s = {rate:.1f}/s ({rate / args.limit:.1%} of the allowed rate), "
-        f"{refused} answered 429 ({figures['share_429']:.2%}); busiest second {figures['busiest_second']} requests"
+        f"first full sync of {contacts:,} contacts against {limit} requests/s (rate_share {share}): "
+        f"{len(during):,} requests in {seconds:.1f} s = {rate:.1f}/s ({rate / limit:.1%} of the allowed rate), "
+        f"{refused} answered 429 ({figures['share_429']:.2%}); busiest second {figures['busiest_second']} requests; "
+        f"first request {figures['before_first_s']} s after the start, last {figures['after_last_s']} s before the end",
+        flush=True,
     )
-    ok = rate / args.limit >= RATE_TARGET and figures["share_429"] <= TOO_MANY_TARGET
-    target = f"target >= {RATE_TARGET:.0%} of the allowed rate with <= {TOO_MANY_TARGET:.0%} 429s"
-    print(f"{target}: {'meets' if ok else 'misses'}")
-    write_json(args.json, figures)
+    return figures
 
 
 def busiest_second(requests: list[tuple[float, int]]) -> int:
