@@ -150,7 +150,7 @@ class BantModel:
     def compile(self, slots: Sequence[int]) -> BantPlan:
         """Each criterion's rules ready to run, the activity rules' matchers at ``slots`` of an ActivityPlan."""
         positions = iter(slots)
-        plan: list[tuple[str, tuple[BantStep, ...], dict[str, CriterionResult]]] = []
+        plan: list[tuple[str, tuple[BantStep, ...], dict[tuple[str, ...], CriterionResult]]] = []
         for name, rules in self.criteria():
             steps: list[BantStep] = []
             for rule in rules:
@@ -223,8 +223,8 @@ class _Step:
 
 # A compiled rule, with what the grading loop reads of it at hand: (field, slot, within, memo, step).
 BantStep: TypeAlias = tuple[str | None, int, float, dict[str | int | None, CriterionResult | str], _Step]
-# Per criterion, in BANT order: its name, its compiled rules, and its results when none held, by reason.
-BantPlan: TypeAlias = tuple[tuple[str, tuple[BantStep, ...], dict[str, CriterionResult]], ...]
+# Per criterion, in BANT order: its name, its compiled rules, and its results when none held (by the misses).
+BantPlan: TypeAlias = tuple[tuple[str, tuple[BantStep, ...], dict[tuple[str, ...], CriterionResult]], ...]
 
 
 def grade(contact: Contact, activities: Iterable[Activity], model: BantModel, now: datetime) -> BantResult:
@@ -258,11 +258,13 @@ def grade_found(contact: Contact, found: MatcherAges, plan: BantPlan, grades: Se
             held += 1
             break
         else:
-            reason = "none held: " + "; ".join(misses) if steps else "no rules configured"
-            result = misses_memo.get(reason)
+            # keyed by the reasons themselves (remembered strings, whose hashes are cached), not by their join
+            key = tuple(misses)
+            result = misses_memo.get(key)
             if result is None:
                 if len(misses_memo) >= MEMO_LIMIT:
                     misses_memo.clear()
-                result = misses_memo[reason] = CriterionResult(name, False, reason)
+                reason = "none held: " + "; ".join(misses) if steps else "no rules configured"
+                result = misses_memo[key] = CriterionResult(name, False, reason)
             results.append(result)
     return BantResult(grades[held], held, tuple(results))

@@ -44,9 +44,12 @@ class SignalMap:
     strict: bool = True
     # The values folded to lower case once, for the case-insensitive fallback.
     folded: Mapping[str, Stage | None] = dataclass_field(init=False, repr=False, compare=False)
+    # The observation made of each value seen when this field decided the stage: frozen, so shared by everyone.
+    observations: dict[str, Observation] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "folded", {known.lower(): stage for known, stage in self.values.items()})
+        object.__setattr__(self, "observations", {})
 
     def stage_for(self, value: str) -> Stage | None:
         values = self.values
@@ -78,7 +81,9 @@ class Observation:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+# Built for every person evaluated: a plain slotted dataclass, as a frozen one costs 3-5x as much to construct.
+# Treat it as read-only.
+@dataclass(slots=True)
 class StageDecision:
     """The stage after this evaluation, the state to remember, and the transitions to record."""
 
@@ -111,7 +116,14 @@ def observe(contact: Contact, signals: Sequence[SignalMap]) -> Observation:
             best, best_priority, best_signal = stage, priority, signal
     if best is None or best_signal is None:
         return _NO_SIGNAL
-    return Observation(best, f"{best_signal.field}={fields[best_signal.field]}")
+    value = fields[best_signal.field]
+    seen = best_signal.observations
+    observation = seen.get(value)
+    if observation is None:
+        if len(seen) >= _OBSERVATIONS_LIMIT:
+            seen.clear()
+        observation = seen[value] = Observation(best, f"{best_signal.field}={value}")
+    return observation
 
 
 # (group, order): deal stages beat side states beat funnel stages; within a group the furthest stage wins.
@@ -119,6 +131,7 @@ _PRIORITY: dict[Stage, tuple[int, int]] = {
     stage: (2 if stage in _DEAL_STAGES else 1 if stage in _SIDE_STATES else 0, stage.rank or 0) for stage in Stage
 }
 _NO_SIGNAL = Observation(None, "no stage signal in the CRM")
+_OBSERVATIONS_LIMIT = 4096  # values remembered per signal field before its memo starts over
 _UNCHANGED = {stage: f"unchanged: {stage.value}" for stage in Stage}
 
 
