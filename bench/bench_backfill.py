@@ -5,7 +5,7 @@
 It runs ``leadstage backfill``'s code path (``sync.backfill.run_backfill``: the portal lease, the backfill's own
 sweep position, every contact modified in a window holding all of them) on the real clock, with the shipped
 example config pointed at the sandbox and no rate limit, and writes: contacts, seconds, API calls, the run's
-status and this process's peak RSS (VmHWM) at the end.
+status, this process's peak RSS (VmHWM) at the end, and the CPU seconds (user + system) it spent in the backfill.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from benchlib import WINDOW_SINCE, peak_rss_mb, worker, write_json
+from benchlib import WINDOW_SINCE, cpu_seconds, peak_rss_mb, worker, write_json
 
 from leadstage.connectors.base import SweepKind, SweepPosition
 from leadstage.connectors.resilience import SystemClock
@@ -43,6 +43,7 @@ def main() -> None:
         work.connector.setup()  # the leadstage properties, as `leadstage setup` creates them (HubSpot)
         window = SweepPosition(SweepKind.INCREMENTAL, until=clock.now() + timedelta(minutes=1), since=WINDOW_SINCE)
         started = time.perf_counter()
+        cpu_started = cpu_seconds()
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
@@ -51,6 +52,7 @@ def main() -> None:
             profiler.disable()
             profiler.dump_stats(args.profile)
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu_started
     figures = {
         "crm": args.crm,
         "status": summary.status,
@@ -61,13 +63,14 @@ def main() -> None:
         "api_calls": summary.counts.api_calls,
         "seconds": round(seconds, 2),
         "contacts_per_second": round(summary.counts.evaluated / seconds, 1),
+        "worker_cpu_s": round(cpu, 2),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "rss_after_imports_mb": round(rss_before, 1),
     }
     print(
         f"{args.crm} backfill: {figures['contacts']:,} contacts in {seconds:.1f} s "
-        f"({figures['contacts_per_second']:,.0f}/s), {figures['api_calls']:,} calls, status {summary.status}, "
-        f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+        f"({figures['contacts_per_second']:,.0f}/s, worker CPU {cpu:.1f} s), {figures['api_calls']:,} calls, "
+        f"status {summary.status}, peak RSS {figures['peak_rss_mb']:.0f} MB"
     )
     write_json(args.json, figures)
 

@@ -34,12 +34,14 @@ def main() -> None:
                 "bench_backfill.py", box["url"], "--engagement-types", ENGAGEMENT_TYPES, "--no-web-events"
             )
         backfill["seeded_s"] = box["seeded_s"]
+        backfill["sandbox_cpu_s"] = box.get("serve_cpu_s")
         backfill["size"] = size
         runs.append(backfill)
         print(
             f"{size:>7,} contacts: peak RSS {backfill['peak_rss_mb']:.0f} MB "
-            f"(after imports {backfill['rss_after_imports_mb']:.0f} MB), {backfill['seconds']:.0f} s, "
-            f"status {backfill['status']}"
+            f"(after imports {backfill['rss_after_imports_mb']:.0f} MB), {backfill['seconds']:.0f} s "
+            f"({backfill['contacts_per_second']:,.0f}/s; CPU: worker {backfill['worker_cpu_s']:.0f} s, "
+            f"sandbox {backfill['sandbox_cpu_s']:.0f} s), status {backfill['status']}"
         )
     small, large = runs[0], runs[-1]
     growth = large["peak_rss_mb"] / small["peak_rss_mb"] - 1

@@ -4,7 +4,8 @@
 
 It seeds the portal (or the Salesforce org), starts serving on a free loopback port, prints one JSON line
 (``{"url": ..., "seeded_s": ...}``) and serves until its standard input closes; then it prints the request log
-as one JSON line (``{"requests": [[at, status, endpoint], ...]}``, ``at`` in seconds since the epoch) and exits.
+as one JSON line (``{"requests": [[at, status, endpoint], ...], "serve_cpu_s": ...}``, ``at`` in seconds since the
+epoch, ``serve_cpu_s`` the CPU time it spent from being ready to stopping) and exits.
 It runs on the real clock.
 """
 
@@ -15,7 +16,7 @@ import json
 import sys
 import time
 
-from benchlib import SF_PASSWORD, SF_SECURITY_TOKEN, SF_USER, TOKEN
+from benchlib import SF_PASSWORD, SF_SECURITY_TOKEN, SF_USER, TOKEN, cpu_seconds
 
 from leadstage.sandbox import RateLimit, Sandbox, SandboxConfig
 
@@ -46,11 +47,13 @@ def main() -> None:
         box.seed(n_contacts=args.contacts, seed=args.seed)
     seeded = time.perf_counter() - started
     box.start()
+    ready_cpu = cpu_seconds()
     print(json.dumps({"url": box.url, "seeded_s": round(seeded, 2)}), flush=True)
     sys.stdin.read()  # serve until the benchmark closes our standard input
     box.stop()
+    serve_cpu = cpu_seconds() - ready_cpu
     log = [[round(r.at, 4), r.status, r.endpoint] for r in box.request_log]
-    print(json.dumps({"requests": log}), flush=True)
+    print(json.dumps({"requests": log, "serve_cpu_s": round(serve_cpu, 2)}), flush=True)
 
 
 if __name__ == "__main__":

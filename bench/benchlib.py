@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -140,7 +141,8 @@ def worker(crm: str, url: str, clock: Any, **portal: Any) -> Iterator[Worker]:
 def sandbox_process(*args: str) -> Iterator[dict[str, Any]]:
     """``bench_sandbox.py`` in its own process (seeded, serving); yields what it printed when ready (its url...).
 
-    When the block ends the sandbox stops, and the yielded dict gains its request log under ``requests``.
+    When the block ends the sandbox stops, and the yielded dict gains its request log under ``requests`` and the CPU
+    seconds it spent serving (seeding excluded) under ``serve_cpu_s``.
     """
     command = [sys.executable, str(BENCH_DIR / "bench_sandbox.py"), *args]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -190,6 +192,12 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time so far (user + system), in seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_model() -> str:

@@ -177,6 +177,10 @@ def _scoring(scoring: dict[str, Any]) -> tuple[str, list[list[str]]]:
     return text, summary
 
 
+def _cpu_s(seconds: float | None) -> str:
+    return "?" if seconds is None else f"{seconds:.1f} s"
+
+
 def _memory(memory: dict[str, Any]) -> tuple[str, list[list[str]]]:
     rows = []
     for run in memory["runs"]:
@@ -187,13 +191,17 @@ def _memory(memory: dict[str, Any]) -> tuple[str, list[list[str]]]:
                 f"{run['rss_after_imports_mb']:.0f} MB",
                 f"{run['seconds']:.0f} s",
                 f"{run['contacts_per_second']:,.0f}/s",
+                _cpu_s(run.get("worker_cpu_s")),
+                _cpu_s(run.get("sandbox_cpu_s")),
                 f"< {RSS_TARGET_MB} MB",
                 _met(run["peak_rss_mb"] < RSS_TARGET_MB),
             ]
         )
     flat = memory["growth"] <= FLAT_TARGET
-    rows.append(["growth", f"{memory['growth']:+.1%}", "", "", "", f"≤ {FLAT_TARGET:.0%}", _met(flat)])
-    table = _table(["backfill", "peak RSS", "after imports", "time", "contacts/s", "target", "met?"], rows)
+    rows.append(["growth", f"{memory['growth']:+.1%}", "", "", "", "", "", f"≤ {FLAT_TARGET:.0%}", _met(flat)])
+    header = ["backfill", "peak RSS", "after imports", "time", "contacts/s", "worker CPU", "sandbox CPU"]
+    header += ["target", "met?"]
+    table = _table(header, rows)
     peaks = " / ".join(f"{run['peak_rss_mb']:.0f} MB" for run in memory["runs"])
     ok = flat and all(run["peak_rss_mb"] < RSS_TARGET_MB for run in memory["runs"])
     sizes = " and ".join(f"{run['size']:,}" for run in memory["runs"])
@@ -382,6 +390,8 @@ Both sizes use the same portal configuration: engagement types `{memory["engagem
 100,000 people's full timelines do not make the run about activity volume (the target is about streaming). Every
 contact is still read, its engagements fetched, evaluated, written back and committed, a page of 1,000 at a time.
 "After imports" is the peak before the backfill starts (Python, SQLAlchemy, the HubSpot and Salesforce clients).
+"Worker CPU" is the backfill process's own CPU time (user + system) during the backfill, "sandbox CPU" the sandbox
+process's while it served: they tell which side a backfill's time goes to.
 
 {memory_text}
 
