@@ -2,6 +2,7 @@
 
 Contacts are stored as property dicts of strings (an empty value is simply absent). Contact ids are
 strings of increasing integers. `lock` guards everything; the HTTP handlers take it per request.
+Every write notes the contacts it touched in `changes`, which search views follow (hubspot_search_views).
 
 Merges: `merge_contacts(primary, merged)` removes the merged contact; reading the merged id (batch read,
 GET by id) answers with the primary record, as HubSpot does after a merge. Its activities and web events
@@ -26,6 +27,7 @@ from leadstage.sandbox.hubspot_properties import (
     standard_definitions,
     stringify,
 )
+from leadstage.sandbox.hubspot_search_views import ChangeJournal
 from leadstage.sandbox.timeutil import (
     MS_PER_MINUTE,
     clock_ms,
@@ -93,6 +95,7 @@ class HubSpotPortal:
                 for order, (name, label) in enumerate(STANDARD_GROUPS)
             }
             self.contacts: dict[str, dict[str, str]] = {}
+            self.changes = ChangeJournal()
             self.archived: set[str] = set()
             self.merged_into: dict[str, str] = {}
             self.corruptions: dict[str, dict[str, Any]] = {}
@@ -197,6 +200,7 @@ class HubSpotPortal:
             else:
                 props[name] = value
         props["lastmodifieddate"] = stamp
+        self.changes.note(contact_id)
 
     def _set_stage(self, props: dict[str, str], value: str, stamp: str) -> None:
         if value == "":
@@ -239,12 +243,14 @@ class HubSpotPortal:
                     self._set_stage(props, value, stamp)
                 elif value:
                     props[name] = value
+            self.changes.note(contact_id)
             return contact_id
 
     def update_contact(self, contact_id: str, properties: dict[str, Any]) -> None:
         """A user's edit in the HubSpot UI (any stage change allowed); lastmodifieddate moves to now."""
         with self.lock:
-            props = self.contacts[self.resolve(contact_id)]
+            contact_id = self.resolve(contact_id)
+            props = self.contacts[contact_id]
             stamp = iso_ms(self.now_ms())
             for name, value in self._ui_values(properties).items():
                 if name == "lifecyclestage":
@@ -254,6 +260,7 @@ class HubSpotPortal:
                 else:
                     props.pop(name, None)
             props["lastmodifieddate"] = stamp
+            self.changes.note(contact_id)
 
     def archive_contact(self, contact_id: str) -> None:
         """Archive (soft-delete) a contact: gone from list, search and batch read."""
@@ -262,6 +269,7 @@ class HubSpotPortal:
                 raise KeyError(f"no contact {contact_id}")
             self.archived.add(contact_id)
             self.contacts[contact_id]["lastmodifieddate"] = iso_ms(self.now_ms())
+            self.changes.note(contact_id)
 
     def merge_contacts(self, primary_id: str, merged_id: str) -> None:
         """Merge `merged_id` into `primary_id` (primary's values win; blanks are filled; stage = furthest)."""
@@ -292,6 +300,7 @@ class HubSpotPortal:
             primary["hs_merged_object_ids"] = ";".join(ids)
             primary["lastmodifieddate"] = iso_ms(self.now_ms())
             self.merged_into[merged_id] = primary_id
+            self.changes.note(primary_id, merged_id)
 
     def reject_writes(self, ids: set[str], message: str) -> None:
         """Make batch updates of these ids fail (207) with `message`; an empty set clears the hook."""
@@ -325,6 +334,7 @@ class HubSpotPortal:
             item = self.timelines.add_engagement(plural, contact_id, values, ts)
             self._roll_up_engagement(props, item, ts)
             props["lastmodifieddate"] = iso_ms(now)
+            self.changes.note(contact_id)
             return str(item.id)
 
     def _roll_up_engagement(self, props: dict[str, str], item: Engagement, ts: int) -> None:
@@ -357,6 +367,7 @@ class HubSpotPortal:
             self.timelines.add_event(WebEvent(event_id, event_type, occurred, contact_id, values))
             self._roll_up_event(props, event_type, occurred, values)
             props["lastmodifieddate"] = iso_ms(self.now_ms())
+            self.changes.note(contact_id)
             return event_id
 
     def _roll_up_event(self, props: dict[str, str], event_type: str, occurred: int, values: dict[str, str]) -> None:

@@ -31,7 +31,8 @@ from leadstage.sandbox.hubspot_properties import (
     ValueError_,
     normalise_value,
 )
-from leadstage.sandbox.hubspot_search import matches, order, parse_search
+from leadstage.sandbox.hubspot_search import SearchRequest, matches, order, parse_search
+from leadstage.sandbox.hubspot_search_views import SearchViews
 from leadstage.sandbox.timeutil import iso_ms
 
 CONTACTS = "/crm/v3/objects/contacts"
@@ -70,6 +71,7 @@ class ContactRoutes:
     def __init__(self, portal: HubSpotPortal, config: SandboxConfig) -> None:
         self.portal = portal
         self.config = config
+        self.views = SearchViews()
 
     def register(self, router: Router) -> None:
         """Add the routes (literal paths before patterns)."""
@@ -112,27 +114,35 @@ class ContactRoutes:
     def search(self, request: Request) -> Response:
         """POST /crm/v3/objects/contacts/search."""
         text = request.body.decode("utf-8", errors="replace")
-        lag_ms = int(self.config.search_index_lag_s * 1000)
         with self.portal.lock:
             search = parse_search(text, self.portal.definitions, self.config.search_cap)
-            cutoff = iso_ms(self.portal.now_ms() - lag_ms) if lag_ms > 0 else None
-            records = self.portal.contacts
-            hits = [
-                cid
-                for cid, record in records.items()
-                if cid not in self.portal.archived
-                and (cutoff is None or record["lastmodifieddate"] <= cutoff)
-                and matches(search, record)
-            ]
-            ordered = order(hits, records, search, self.portal.definitions)
-            page = ordered[search.after : search.after + search.limit]
+            answer = None
+            if self.config.search_index_lag_s <= 0:
+                portal = self.portal
+                answer = self.views.answer(search, portal.definitions, portal.changes, portal.contacts, portal.archived)
+            total, page = answer if answer is not None else self.scan(search)
             properties = search.properties or list(DEFAULT_CONTACT_PROPERTIES)
             results = [self.portal.contact_object(cid, properties) for cid in page]
-        payload: dict[str, Any] = {"total": len(ordered), "results": results}
+        payload: dict[str, Any] = {"total": total, "results": results}
         end = search.after + search.limit
-        if search.limit > 0 and end < len(ordered):
+        if search.limit > 0 and end < total:
             payload["paging"] = {"next": {"after": str(end)}}
         return Response.json(200, payload)
+
+    def scan(self, search: SearchRequest) -> tuple[int, list[str]]:
+        """(total, the page's ids) from every contact: searches the views cannot answer (an index lag, for one)."""
+        lag_ms = int(self.config.search_index_lag_s * 1000)
+        cutoff = iso_ms(self.portal.now_ms() - lag_ms) if lag_ms > 0 else None
+        records = self.portal.contacts
+        hits = [
+            cid
+            for cid, record in records.items()
+            if cid not in self.portal.archived
+            and (cutoff is None or record["lastmodifieddate"] <= cutoff)
+            and matches(search, record)
+        ]
+        ordered = order(hits, records, search, self.portal.definitions)
+        return len(ordered), ordered[search.after : search.after + search.limit]
 
     def batch_read(self, request: Request) -> Response:
         """POST /crm/v3/objects/contacts/batch/read (207 when some ids don't exist)."""

@@ -50,15 +50,29 @@ LIST_OPERATORS = ("IN", "NOT_IN")
 QUERY_PROPERTIES = ("firstname", "lastname", "email", "phone", "company")
 _TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
 
+RANGE_OPERATORS = ("EQ", "LT", "LTE", "GT", "GTE", "BETWEEN")
+
 Record = dict[str, str]
 Predicate = Callable[[Record], bool]
+# (low, low inclusive, high, high inclusive); None: unbounded on that side
+Bounds = tuple[Any, bool, Any, bool]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One parsed filter: its predicate, a hashable signature, and its bounds when it is a range on one value."""
+
+    name: str
+    signature: tuple[Any, ...]
+    test: Predicate
+    bounds: Bounds | None
 
 
 @dataclass(frozen=True)
 class SearchRequest:
     """A validated search body."""
 
-    groups: list[list[Predicate]]
+    groups: list[list[Filter]]
     sort_property: str | None
     descending: bool
     properties: list[str] | None
@@ -149,6 +163,31 @@ def build_predicate(definition: PropertyDefinition, spec: dict[str, Any]) -> Pre
     return _guarded(definition, compare[operator])
 
 
+def build_filter(definition: PropertyDefinition, spec: dict[str, Any]) -> Filter:
+    """One filter with what a search view needs to answer it from an ordered index (see hubspot_search_views)."""
+    test = build_predicate(definition, spec)
+    operator = str(spec.get("operator", "")).upper()
+    bounds: Bounds | None = None
+    values: Any = None
+    if operator in RANGE_OPERATORS:
+        low = _comparable(definition, spec["value"])
+        high = _comparable(definition, spec["highValue"]) if operator == "BETWEEN" else low
+        bounds = {
+            "EQ": (low, True, low, True),
+            "LT": (None, False, low, False),
+            "LTE": (None, False, low, True),
+            "GT": (low, False, None, False),
+            "GTE": (low, True, None, False),
+            "BETWEEN": (low, True, high, True),
+        }[operator]
+        values = bounds
+    elif operator in LIST_OPERATORS:
+        values = frozenset(_comparable(definition, v) for v in spec["values"])
+    elif operator not in NO_VALUE_OPERATORS:
+        values = str(spec.get("value", ""))
+    return Filter(definition.name, (definition.name, definition.type, operator, values), test, bounds)
+
+
 def _guarded(definition: PropertyDefinition, test: Callable[[Any], bool]) -> Predicate:
     name = definition.name
 
@@ -205,7 +244,7 @@ def _int_field(body: dict[str, Any], name: str, default: int) -> int:
         raise _bad(f"'{name}' must be an integer, got {raw!r}") from exc
 
 
-def _parse_groups(raw_groups: Any, definitions: dict[str, PropertyDefinition]) -> list[list[Predicate]]:
+def _parse_groups(raw_groups: Any, definitions: dict[str, PropertyDefinition]) -> list[list[Filter]]:
     if not isinstance(raw_groups, list):
         raise _bad("'filterGroups' must be a list")
     if len(raw_groups) > SEARCH_MAX_FILTER_GROUPS:
@@ -220,14 +259,14 @@ def _parse_groups(raw_groups: Any, definitions: dict[str, PropertyDefinition]) -
             raise _bad("each filter group needs a 'filters' list")
         if len(filters) > SEARCH_MAX_FILTERS_PER_GROUP:
             raise _bad(f"Too many filters in one group: {len(filters)} (at most {SEARCH_MAX_FILTERS_PER_GROUP})")
-        predicates = []
+        parsed = []
         for spec in filters:
             name = spec.get("propertyName") if isinstance(spec, dict) else None
             definition = definitions.get(str(name))
             if definition is None:
                 raise _bad(f"Property {name!r} in a filter does not exist")
-            predicates.append(build_predicate(definition, spec))
-        groups.append(predicates)
+            parsed.append(build_filter(definition, spec))
+        groups.append(parsed)
     return groups
 
 
@@ -256,7 +295,7 @@ def _parse_sort(raw_sorts: Any, definitions: dict[str, PropertyDefinition]) -> t
 
 def matches(request: SearchRequest, record: Record) -> bool:
     """Whether a contact satisfies the filter groups (OR of ANDs) and the free-text query."""
-    if request.groups and not any(all(p(record) for p in group) for group in request.groups):
+    if request.groups and not any(all(f.test(record) for f in group) for group in request.groups):
         return False
     if request.query:
         words = request.query.lower().split()
@@ -264,6 +303,16 @@ def matches(request: SearchRequest, record: Record) -> bool:
         emails = record.get("email", "").lower()
         return all(any(t.startswith(w) for t in haystack) or w in emails for w in words)
     return True
+
+
+def sort_value(definition: PropertyDefinition, contact_id: str, record: Record) -> Any:
+    """The value a contact sorts by on a property it has a value for (hs_object_id: the id as a number)."""
+    if definition.name == "hs_object_id":
+        return float(contact_id)
+    value = _stored(definition, record[definition.name])
+    if definition.type == TYPE_NUMBER and value is None:
+        return float("-inf")
+    return value
 
 
 def order(
@@ -280,16 +329,6 @@ def order(
     name = request.sort_property
     present = [i for i in ids if records[i].get(name)]
     missing = [i for i in ids if not records[i].get(name)]
-    if definition.type == TYPE_NUMBER or name == "hs_object_id":
-
-        def key(i: str) -> Any:
-            value = _stored(definition, records[i][name]) if name != "hs_object_id" else float(i)
-            return value if value is not None else float("-inf")
-    else:
-
-        def key(i: str) -> Any:
-            return _stored(definition, records[i][name])
-
     # Python's sort is stable (also with reverse=True): ties keep their ascending id order
-    present.sort(key=key, reverse=request.descending)
+    present.sort(key=lambda i: sort_value(definition, i, records[i]), reverse=request.descending)
     return present + missing
