@@ -171,7 +171,8 @@ class ContactFactory:
         created = iso_ms(created_ms)
         last_any = iso_ms(rollups.last_any_ms) if rollups.last_any_ms is not None else created
         props["createdate"] = created
-        props["lastmodifieddate"] = max(created, last_any, *stage_dates.values())
+        # never after the seeding: a scheduled meeting or task lies ahead, but a record is modified when it is saved
+        props["lastmodifieddate"] = min(max(created, last_any, *stage_dates.values()), iso_ms(self.now_ms))
         props["hs_object_id"] = contact_id
         return props, profile
 
