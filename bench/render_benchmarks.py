@@ -285,9 +285,9 @@ def _not_met(results: dict[str, Any]) -> str:
             "cannot move after the writes; filling it needs the next page read and its engagements fetched while "
             "this one commits, a pipelined engine not built yet. A simpler read-ahead thread for the event stream was "
             "tried and dropped: the two threads contend for the interpreter lock, and the unlimited run got slower "
-            "(7.1-7.8 s to 8.1-8.3 s). The figure is on the real clock and moves with the machine's speed: runs of the "
-            "same script on this machine earlier the same day gave 95-97%, when the calibration loop of 3 ran at "
-            "51-57 ns."
+            "(7.1-7.8 s to 8.1-8.3 s). The figure is on the real clock and moves with the state of the machine (the "
+            "commit writes to SQLite on this VM's disk): runs of the same script on this machine earlier the same day "
+            "gave 95-97%, other runs 85-89%, with the same code."
         )
     memory = results["memory"]
     if memory["growth"] > FLAT_TARGET or any(run["peak_rss_mb"] >= RSS_TARGET_MB for run in memory["runs"]):
