@@ -133,8 +133,12 @@ class SalesforceCalls:
         retry: RetryPolicy,
         timeouts: Timeouts,
         quota_share: float,
+        on_secret: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_secret`` is told every session id a login hands out (the caller masks it in its logs)."""
         self._auth = auth
+        self._on_secret = on_secret
+        self._told: str | None = None
         self._version = api_version
         self._limiter = limiter
         self._retry = retry
@@ -150,7 +154,15 @@ class SalesforceCalls:
     def client(self) -> Salesforce:
         if self._client is None:
             self._client = self._login()
+            self._note_session()
         return self._client
+
+    def _note_session(self) -> None:
+        """Tell ``on_secret`` of a session id not told yet: a login's, or one simple-salesforce renewed itself."""
+        session_id = self._client.session_id if self._client is not None else None
+        if session_id and session_id != self._told and self._on_secret is not None:
+            self._told = session_id
+            self._on_secret(session_id)
 
     def _login(self) -> Salesforce:
         auth = self._auth
@@ -240,6 +252,7 @@ class SalesforceCalls:
                 raise TransientError(f"connection failed: {type(error).__name__}") from None
             finally:
                 self._limiter.done()
+                self._note_session()
 
         return self._retry.call(attempt, f"Salesforce {endpoint}")
 

@@ -20,6 +20,7 @@ from .config_portals import (
     salesforce_campaign_kinds,
     salesforce_field_map,
 )
+from .logsetup import register_secret
 
 
 def retry_settings(settings: Settings) -> RetrySettings:
@@ -62,7 +63,9 @@ def build_connector(
             if "page_size" in section.model_fields_set
             else QUERY_PAGE_LIMIT,
         )
-        calls = SalesforceCalls(auth, section.api_version, limiter, policy, timeouts, section.quota_share)
+        calls = SalesforceCalls(
+            auth, section.api_version, limiter, policy, timeouts, section.quota_share, on_secret=register_secret
+        )
         return SalesforceConnector(sf_settings, calls, clock.now, clock.sleep, clock.monotonic)
     token = read_token(settings.path, portal.name, section)
     search_limiter = RateLimiter(max(1, int(section.search_rate_per_second)), 1.0, clock.monotonic, clock.sleep)

@@ -286,3 +286,35 @@ def test_an_injected_id_never_reaches_a_query():
 
     assert page.missing_ids == ["00Q' OR Name != '"]
     assert "OR Name" not in responses.calls[0].request.params["q"]
+
+
+@responses.activate
+def test_every_session_id_a_login_hands_out_is_reported_for_masking():
+    told: list[str] = []
+    clock = FakeClock()
+    auth = SalesforceAuth(
+        mode="password",
+        login_url="https://login.salesforce.com",
+        username="integration@acme.com",
+        password="pw-123456",
+        security_token="tok-123456",
+    )
+    calls = SalesforceCalls(
+        auth,
+        "59.0",
+        RateLimiter(1000, 1.0, clock.monotonic, clock.sleep),
+        RetryPolicy(RetrySettings(attempts=4), sleep=clock.sleep, clock=clock.monotonic),
+        Timeouts(3.0, 20.0),
+        0.8,
+        on_secret=told.append,
+    )
+    login = "https://login.salesforce.com/services/Soap/u/59.0"
+    responses.post(login, body=SOAP_OK.format(session="00D!FIRST-SESSION-111"))
+    responses.post(login, body=SOAP_OK.format(session="00D!SECOND-SESSION-222"))
+    expired = [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]
+    responses.get(f"{API}/limits/", json=expired, status=401)
+    responses.get(f"{API}/limits/", json={"DailyApiRequests": {"Max": 100000, "Remaining": 99000}})
+
+    calls.request("limits", lambda sf: sf.limits())
+
+    assert told == ["00D!FIRST-SESSION-111", "00D!SECOND-SESSION-222"]  # the first login and the renewal

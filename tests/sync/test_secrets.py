@@ -69,8 +69,17 @@ def test_a_hubspot_token_never_appears_in_output_logs_errors_or_the_state_store(
         box.stop()
 
 
-def test_salesforce_passwords_and_tokens_never_appear_anywhere(tmp_path, clock):
+def test_salesforce_passwords_tokens_and_session_ids_never_appear_anywhere(tmp_path, clock, monkeypatch):
     box = make_sandbox(clock, leads=40)
+    issued: list[str] = []
+    issue = box.salesforce.issue_session
+
+    def issue_and_remember(username=None):
+        session_id = issue(username)
+        issued.append(session_id)
+        return session_id
+
+    monkeypatch.setattr(box.salesforce, "issue_session", issue_and_remember)
     try:
         data = config_data(tmp_path, box.url)
         data["portals"] = {"main": salesforce_portal(box)}
@@ -89,7 +98,9 @@ def test_salesforce_passwords_and_tokens_never_appear_anywhere(tmp_path, clock):
         assert runs[0].returncode == 0, runs[0].stderr[-2000:]
         assert bad.returncode == 2 and "INVALID_LOGIN" in bad.stderr
         printed = "".join(r.stdout + r.stderr for r in [*runs, bad])
-        for secret in (SF_PASSWORD, SF_SECURITY_TOKEN, SF_PASSWORD + SF_SECURITY_TOKEN, "canary-password-9913"):
+        assert len(issued) == 2  # sync and check each logged in (the wrong password got no session)
+        secrets = (SF_PASSWORD, SF_SECURITY_TOKEN, SF_PASSWORD + SF_SECURITY_TOKEN, "canary-password-9913", *issued)
+        for secret in secrets:
             assert secret not in printed
             assert secret.encode() not in _everything_kept(tmp_path)
     finally:
