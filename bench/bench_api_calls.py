@@ -28,8 +28,9 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from benchlib import TOKEN, FakeClock, Worker, worker, write_json
+from benchlib import START, TOKEN, Worker, worker, write_json
 
+from leadstage.connectors.resilience import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sandbox.timeutil import datetime_to_ms, parse_instant
 
@@ -85,7 +86,7 @@ class Portal:
         return found
 
 
-def play_a_working_day(box: Sandbox, clock: FakeClock, seed: int) -> dict[str, Any]:
+def play_a_working_day(box: Sandbox, clock: FixedClock, seed: int) -> dict[str, Any]:
     """A day of website visits, forms, e-mails, calls, meetings, notes and lead status changes; returns what
     was added, per kind, and the ids of contacts whose engagements changed."""
     rng = random.Random(seed)
@@ -139,7 +140,7 @@ def _engagement(kind: str, now: Any) -> dict[str, Any]:
 
 
 def measure_run(
-    label: str, work: Worker, box: Sandbox, clock: FakeClock, bound: dict[str, int], **options: Any
+    label: str, work: Worker, box: Sandbox, clock: FixedClock, bound: dict[str, int], **options: Any
 ) -> dict[str, Any]:
     box.reset_counts()
     started = time.perf_counter()
@@ -180,7 +181,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", help="write the figures to this file (for run_all.py)")
     args = parser.parse_args()
-    clock = FakeClock()
+    clock = FixedClock(START)
     box = Sandbox(SandboxConfig(tokens=(TOKEN,), clock=clock.time))
     started = time.perf_counter()
     box.seed(n_contacts=args.contacts, seed=args.seed, now=clock.now())
@@ -250,7 +251,7 @@ def incremental(
     label: str,
     work: Worker,
     box: Sandbox,
-    clock: FakeClock,
+    clock: FixedClock,
     data: Portal,
     previous_until: Any,
     overlap: timedelta,
@@ -286,7 +287,7 @@ def incremental(
     return result
 
 
-def data_summary(data: Portal, types: tuple[str, ...], clock: FakeClock, lookback: timedelta) -> dict[str, Any]:
+def data_summary(data: Portal, types: tuple[str, ...], clock: FixedClock, lookback: timedelta) -> dict[str, Any]:
     engagements = data.engagements_by_type()
     now_ms = datetime_to_ms(clock.now())
     return {

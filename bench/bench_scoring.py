@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeAlias
 
+from benchlib import cpu_model
+
 from leadstage.mapping.bant import grade
 from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import QualificationModel, evaluate
@@ -221,16 +223,6 @@ def _calibration_ns() -> float:
     return (time.perf_counter() - started) / CALIBRATION_LOOPS * 1e9
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _line(label: str, seconds: float, contacts: int) -> float:
     per_second = contacts / seconds
     print(f"  {label:<40} {per_second:>9,.0f} contacts/s  {seconds / contacts * 1e6:6.1f} µs/contact")
@@ -276,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     contacts = args.contacts
     scoring = model.scoring
 
-    print(f"python {platform.python_version()} on {_cpu_name()}, one core")
+    print(f"python {platform.python_version()} on {cpu_model()}, one core")
     print(
         f"{contacts} contacts x {ACTIVITIES_PER_CONTACT} activities in pages of {PAGE_SIZE}, model of "
         f"{args.config.name}: {len(scoring.fit_rules)} fit + {len(scoring.engagement_rules)} engagement rules, "

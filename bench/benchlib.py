@@ -16,7 +16,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,30 +45,6 @@ PORTAL = "main"
 NO_LIMIT = {"rate_limit": 100_000, "rate_interval_seconds": 1}
 # A backfill's window that holds every seeded record (created at most 18 months before the seeding time).
 WINDOW_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    """Time stands still until someone sleeps (or the script advances it); sleeping returns at once."""
-
-    t: float = START.timestamp()
-    sleeps: list[float] = field(default_factory=list)
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t, UTC)
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def time(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-    def advance(self, **delta: float) -> None:
-        self.t += timedelta(**delta).total_seconds()
 
 
 def portal_table(crm: str, url: str, **extra: Any) -> dict[str, Any]:
@@ -184,13 +160,23 @@ def write_json(path: str | None, figures: dict[str, Any]) -> None:
         Path(path).write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
 
 
+def line_value(path: str, prefix: str) -> str | None:
+    """What follows ``prefix`` on the first line of a text file (``/proc/...``) that starts with it, without the
+    separator and spaces around it; None when the file cannot be read or has no such line."""
+    try:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.startswith(prefix):
+                return line[len(prefix) :].strip().lstrip(":=").strip()
+    except OSError:
+        return None
+    return None
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size (VmHWM), in MB."""
-    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
+    peak = line_value("/proc/self/status", "VmHWM")
+    if peak is not None:
+        return int(peak.split()[0]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -201,24 +187,13 @@ def cpu_seconds() -> float:
 
 
 def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return line_value("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()
 
 
 def machine_info() -> dict[str, str]:
     """CPU model, cores, RAM, OS, Python, the leadstage commit and the date."""
-    memory = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
+    total_kb = line_value("/proc/meminfo", "MemTotal")
+    memory = f"{int(total_kb.split()[0]) / 1024 / 1024:.1f} GiB" if total_kb else "?"
     try:
         commit = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
@@ -232,13 +207,8 @@ def machine_info() -> dict[str, str]:
         commit += " (with uncommitted changes)" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    os_name = platform.platform()
-    try:
-        for line in Path("/etc/os-release").read_text(encoding="utf-8").splitlines():
-            if line.startswith("PRETTY_NAME="):
-                os_name = f"{line.split('=', 1)[1].strip(chr(34))} (Linux {platform.release()})"
-    except OSError:
-        pass
+    release = line_value("/etc/os-release", "PRETTY_NAME")
+    os_name = f"{release.strip(chr(34))} (Linux {platform.release()})" if release else platform.platform()
     return {
         "cpu": cpu_model(),
         "cores": str(os.cpu_count()),

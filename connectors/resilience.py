@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
 import tenacity
@@ -247,7 +247,7 @@ class SystemClock:
 class FixedClock:
     """A clock that starts at a given moment and moves only when something sleeps on it (which returns at once).
 
-    For reproducible runs in subprocess tests (``LEADSTAGE_FIXED_CLOCK``); never the default.
+    For reproducible runs in subprocess tests (``LEADSTAGE_FIXED_CLOCK``) and benchmarks; never the default.
     """
 
     def __init__(self, start: datetime) -> None:
@@ -259,5 +259,13 @@ class FixedClock:
     def monotonic(self) -> float:
         return self._t
 
+    def time(self) -> float:
+        """Epoch seconds (what the sandbox's clock reads)."""
+        return self._t
+
     def sleep(self, seconds: float) -> None:
         self._t += max(0.0, seconds)
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock on by a ``timedelta(**delta)``: a script simulating time passing between runs."""
+        self._t += timedelta(**delta).total_seconds()

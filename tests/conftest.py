@@ -4,7 +4,9 @@ config pointing a portal at it with a state database in the test's own folder.
 
 from __future__ import annotations
 
+import os
 import tomllib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 import tomli_w
 
 from leadstage.connectors.base import Connector
@@ -21,7 +24,7 @@ from leadstage.sync.config import PortalSettings, Settings, load_settings, setti
 from leadstage.sync.connect import build_connector
 from leadstage.sync.demo import example_config_text
 from leadstage.sync.engine import RunOptions, RunSummary, SyncRun
-from leadstage.sync.state import StateStore
+from leadstage.sync.state import StateStore, safe_url
 
 TOKEN = "test-token-4f1c9a"
 TOKEN_ENV = "LEADSTAGE_TEST_TOKEN"
@@ -194,3 +197,41 @@ def harness(tmp_path: Path, sandbox: Sandbox, clock: FakeClock, monkeypatch: pyt
     yield h
     h.connector.close()
     h.store.close()
+
+
+# -- state stores: each test that asks for ``state_url`` runs on SQLite and on a real PostgreSQL (its own schema)
+POSTGRES_URL = os.environ.get("LEADSTAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("LEADSTAGE_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_schema_url() -> tuple[str, str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    except sqlalchemy.exc.OperationalError as error:
+        admin.dispose()
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required here but unreachable at {safe_url(POSTGRES_URL)}: {error}")
+        pytest.skip(f"no PostgreSQL at {safe_url(POSTGRES_URL)} (set LEADSTAGE_TEST_POSTGRES_URL)")
+    admin.dispose()
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_schema(schema: str) -> None:
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def state_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    url, schema = _postgres_schema_url()
+    yield url
+    _drop_schema(schema)

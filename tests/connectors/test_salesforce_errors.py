@@ -28,6 +28,11 @@ SOAP_OK = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def connector(mode="session", quota_share=0.8, clock=None):
+    calls, clock = sf_calls(mode, quota_share, clock)
+    return SalesforceConnector(SalesforceSettings(), calls, clock.now, clock.sleep, clock.monotonic), clock
+
+
+def sf_calls(mode="session", quota_share=0.8, clock=None, on_secret=None):
     clock = clock or FakeClock()
     auth = SalesforceAuth(
         mode=mode,
@@ -45,8 +50,9 @@ def connector(mode="session", quota_share=0.8, clock=None):
         RetryPolicy(RetrySettings(attempts=4), sleep=clock.sleep, clock=clock.monotonic),
         Timeouts(3.0, 20.0),
         quota_share,
+        on_secret=on_secret,
     )
-    return SalesforceConnector(SalesforceSettings(), calls, clock.now, clock.sleep, clock.monotonic), clock
+    return calls, clock
 
 
 def query_answer(records, headers=None):
@@ -291,23 +297,7 @@ def test_an_injected_id_never_reaches_a_query():
 @responses.activate
 def test_every_session_id_a_login_hands_out_is_reported_for_masking():
     told: list[str] = []
-    clock = FakeClock()
-    auth = SalesforceAuth(
-        mode="password",
-        login_url="https://login.salesforce.com",
-        username="integration@acme.com",
-        password="pw-123456",
-        security_token="tok-123456",
-    )
-    calls = SalesforceCalls(
-        auth,
-        "59.0",
-        RateLimiter(1000, 1.0, clock.monotonic, clock.sleep),
-        RetryPolicy(RetrySettings(attempts=4), sleep=clock.sleep, clock=clock.monotonic),
-        Timeouts(3.0, 20.0),
-        0.8,
-        on_secret=told.append,
-    )
+    calls, _ = sf_calls("password", on_secret=told.append)
     login = "https://login.salesforce.com/services/Soap/u/59.0"
     responses.post(login, body=SOAP_OK.format(session="00D!FIRST-SESSION-111"))
     responses.post(login, body=SOAP_OK.format(session="00D!SECOND-SESSION-222"))

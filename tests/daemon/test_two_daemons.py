@@ -6,24 +6,11 @@ import copy
 import signal
 from itertools import pairwise
 
-import pytest
-
 from leadstage.sync.state import StateStore
 from tests.daemon.support import DaemonProcess, daemon_config, prepare_portal, real_sandbox, wait_until, write_config
-from tests.sync.conftest import _drop_schema, _postgres_schema_url
 
 TOKEN_A, TOKEN_B = "daemon-a-token-51c2", "daemon-b-token-93d7"  # tell the daemons apart in the request logs
 STATE_URL_ENV = "LEADSTAGE_TEST_STATE_URL"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def state_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'state.db'}"
-        return
-    url, schema = _postgres_schema_url()
-    yield url
-    _drop_schema(schema)
 
 
 def _config(tmp_path, busy_url, quiet_url):
