@@ -194,7 +194,7 @@ def main() -> None:
             section = work.portal.section
             types = tuple(section.engagement_types or ("emails", "calls", "meetings", "notes", "tasks"))
             data = Portal(box, set((section.web_events or {}).keys()))
-            lookback = timedelta(days=work.settings.sync.first_run_lookback_days)
+            lookback = timedelta(days=work.settings.event_lookback_days)
             overlap = timedelta(minutes=work.settings.sync.overlap_minutes)
             results["setup"] = data_summary(data, types, clock, lookback)
             print(f"portal: {results['setup']}")

@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ from leadstage.connectors.base import Connector
 from leadstage.sync.config import PortalSettings, Settings, settings_from_data
 from leadstage.sync.connect import build_connector
 from leadstage.sync.demo import example_config_text
-from leadstage.sync.engine import RunOptions, RunSummary, SyncRun
+from leadstage.sync.engine import RunSummary, SyncRun
+from leadstage.sync.runner import run_options
 from leadstage.sync.state import StateStore
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -87,12 +88,7 @@ class Worker:
     store: StateStore
 
     def run(self, now: Any, **options: Any) -> RunSummary:
-        sync = self.settings.sync
-        opts = RunOptions(
-            overlap=timedelta(minutes=sync.overlap_minutes),
-            first_run_lookback=timedelta(days=sync.first_run_lookback_days),
-            **options,
-        )
+        opts = run_options(self.settings, **options)
         return SyncRun(self.portal.name, self.portal.model, self.connector, self.store, now, opts).execute()
 
     def close(self) -> None:

@@ -48,6 +48,23 @@ class RecordFailure:
     retryable: bool = False
 
 
+def describe(error: BaseException) -> str:
+    """An unexpected error in a few words for a dead letter or a log line: its type and first line."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:300]}" if text else type(error).__name__
+
+
+def record_id_of(record: object, key: str) -> str:
+    """The id of a raw CRM record, as far as it can be read at all ("?" when it cannot)."""
+    value = record.get(key) if isinstance(record, Mapping) else None
+    return str(value)[:40] if value not in (None, "") else "?"
+
+
+def unreadable(record_id: str, error: BaseException) -> RecordFailure:
+    """A record that failed to convert for an unexpected reason: that record alone goes to the dead letters."""
+    return RecordFailure(record_id, f"cannot be read: {describe(error)}")
+
+
 @dataclass(frozen=True, slots=True)
 class ContactPage:
     """One page of pulled contacts, and the position to store once the page's outcome is durable.
@@ -128,6 +145,8 @@ class CheckReport:
     missing_fields: Sequence[OutputField] = ()
     notes: Sequence[str] = ()
     signal_values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # CRM fields the portal's mapping reads (or a stage date field it names) that the CRM does not have.
+    missing_inputs: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)

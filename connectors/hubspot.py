@@ -31,7 +31,10 @@ from .base import (
     SweepPosition,
     Update,
     WriteResult,
+    describe,
     output_fields,
+    record_id_of,
+    unreadable,
 )
 from .hubspot_client import HubSpotCalls, HubSpotRequestError, Json
 from .hubspot_convert import (
@@ -71,6 +74,7 @@ class HubSpotConnector:
                 *settings.field_map,
                 *self.output_map.values(),
                 *hs.ACTIVITY_ROLLUPS,
+                *(name for names in settings.stage_dates.values() for name in names),
                 hs.MODIFIED_PROPERTY,
                 hs.MERGED_PROPERTY,
             }
@@ -91,7 +95,13 @@ class HubSpotConnector:
             for crm_name, name in self.settings.field_map.items()
             if existing.get(crm_name)
         }
-        return CheckReport(reachable=True, missing_fields=missing, notes=notes, signal_values=signals)
+        # HubSpot's own stage dates are read where the portal has them (older portals lack the v2 ones).
+        standard = {name for stage in self.settings.stage_dates.values() for name in stage if hs.is_standard(name)}
+        wanted = [*self.settings.field_map, *(n for names in self.settings.stage_dates.values() for n in names)]
+        absent = sorted({name for name in wanted if name not in existing and name not in standard})
+        return CheckReport(
+            reachable=True, missing_fields=missing, notes=notes, signal_values=signals, missing_inputs=absent
+        )
 
     def setup(self, dry_run: bool = False) -> SetupReport:
         existing = self._existing_properties()
@@ -228,17 +238,24 @@ class HubSpotConnector:
         return ContactPage(contacts=contacts, position=None, missing_ids=missing, rejected=rejected)
 
     def _convert(self, results: Sequence[Json]) -> tuple[list[Contact], list[RecordFailure], list[str]]:
-        """Contacts, records that cannot be read (with why), and ids merged into the contacts (gone now)."""
+        """Contacts, records that cannot be read (with why), and ids merged into the contacts (gone now).
+
+        Whatever goes wrong with one record (a value of an unexpected shape, a bug) fails that record alone.
+        """
         contacts: list[Contact] = []
         rejected: list[RecordFailure] = []
         merged: list[str] = []
         for obj in results:
             try:
-                contacts.append(to_contact(obj, self.settings.field_map, self.output_map))
+                contact = to_contact(obj, self.settings.field_map, self.output_map, self.settings.stage_dates)
+                merged.extend(merged_ids(obj))
             except RecordError as error:
                 rejected.append(RecordFailure(error.record_id, error.reason))
                 continue
-            merged.extend(merged_ids(obj))
+            except Exception as error:
+                rejected.append(unreadable(record_id_of(obj, "id"), error))
+                continue
+            contacts.append(contact)
         return contacts, rejected, merged
 
     # -- activities -------------------------------------------------------------------------------------------
@@ -273,8 +290,8 @@ class HubSpotConnector:
                 for contact_id in owners.get(str(obj.get("id")), ()):
                     try:
                         activities.append(to_engagement(object_type, obj, contact_id))
-                    except RecordError as error:
-                        log.warning("skipping activity %s: %s", error.record_id, error.reason)
+                    except Exception as error:  # one unreadable engagement never costs the contact its others
+                        log.warning("skipping %s %s: %s", object_type, record_id_of(obj, "id"), describe(error))
         return activities
 
     def _associated(self, object_type: str, contact_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -322,8 +339,8 @@ class HubSpotConnector:
             for event in body.get("results", []):
                 try:
                     activity = to_web_event(event, self.settings.web_events)
-                except RecordError as error:
-                    log.warning("skipping web event: %s", error.reason)
+                except Exception as error:  # one unreadable event never stops the stream
+                    log.warning("skipping web event %s: %s", record_id_of(event, "id"), describe(error))
                     continue
                 if activity is not None:
                     activities.append(activity)
@@ -337,20 +354,25 @@ class HubSpotConnector:
 
     # -- writes -----------------------------------------------------------------------------------------------
     def write(self, updates: Sequence[Update]) -> WriteResult:
-        written: dict[str, datetime | None] = {}
         failures: list[RecordFailure] = []
-        clears = [u for u in updates if u.clear_first]
+        ready: list[tuple[Update, Json]] = []
+        for update in updates:
+            try:  # one update that cannot be put into HubSpot's shape fails alone
+                properties = {self.write_map[name]: value for name, value in update.values.items()}
+                cleared = {self.write_map[name]: "" for name in update.clear_first}
+            except Exception as error:
+                failures.append(RecordFailure(update.contact_id, f"cannot be written: {describe(error)}"))
+                continue
+            ready.append((update, {"properties": properties, "clear": cleared}))
+        clears = [{"id": u.contact_id, "properties": p["clear"]} for u, p in ready if p["clear"]]
         for chunk in _chunks(clears, hs.BATCH_UPDATE_LIMIT):
-            inputs = [{"id": u.contact_id, "properties": {self.write_map[n]: "" for n in u.clear_first}} for u in chunk]
-            ok, bad = self._update_batch(inputs)
+            _, bad = self._update_batch(list(chunk))
             failures.extend(bad)
         failed = {f.contact_id for f in failures}
-        main = [u for u in updates if u.contact_id not in failed]
+        main = [{"id": u.contact_id, "properties": p["properties"]} for u, p in ready if u.contact_id not in failed]
+        written: dict[str, datetime | None] = {}
         for chunk in _chunks(main, hs.BATCH_UPDATE_LIMIT):
-            inputs = [
-                {"id": u.contact_id, "properties": {self.write_map[n]: v for n, v in u.values.items()}} for u in chunk
-            ]
-            ok, bad = self._update_batch(inputs)
+            ok, bad = self._update_batch(list(chunk))
             written.update(ok)
             failures.extend(bad)
         return WriteResult(written=written, failures=failures)

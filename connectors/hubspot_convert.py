@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from leadstage.mapping.derived import with_derived
-from leadstage.mapping.model import Activity, ActivityKind, Contact
+from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 
 from .hubspot_settings import ACTIVITY_ROLLUPS, EVENT_ATTRIBUTES
 
@@ -54,7 +54,7 @@ def merged_ids(obj: Mapping[str, Any]) -> list[str]:
 def _required_time(record_id: str, raw: Any, what: str) -> datetime:
     try:
         moment = parse_time(raw)
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, OverflowError, OSError, TypeError):  # OSError: a timestamp beyond the platform's range
         raise RecordError(record_id, f"{what} is not a valid date: {str(raw)[:40]!r}") from None
     if moment is None:
         raise RecordError(record_id, f"{what} is missing")
@@ -89,10 +89,25 @@ def unusable_text(text: str) -> str | None:
     return None
 
 
+def stage_dates(
+    record_id: str, properties: Mapping[str, Any], date_fields: Mapping[Stage, Sequence[str]]
+) -> dict[Stage, StageDate]:
+    """Per stage, the first of its date properties that holds a date; a value that is not a date is an error."""
+    found: dict[Stage, StageDate] = {}
+    for stage, names in date_fields.items():
+        for name in names:
+            raw = properties.get(name)
+            if raw is not None and str(raw).strip():
+                found[stage] = StageDate(_required_time(record_id, raw, f"property {name}"), name)
+                break
+    return found
+
+
 def to_contact(
     obj: Mapping[str, Any],
     field_map: Mapping[str, str],
     output_map: Mapping[str, str],
+    date_fields: Mapping[Stage, Sequence[str]] | None = None,
 ) -> Contact:
     """A HubSpot contact object as a canonical Contact (input fields and our output fields separated)."""
     record_id = str(obj.get("id") or "") if isinstance(obj, Mapping) else ""
@@ -122,6 +137,7 @@ def to_contact(
         written=written,
         created_at=created,
         activity_marker=marker,
+        stage_dates=stage_dates(record_id, properties, date_fields) if date_fields else {},
     )
 
 

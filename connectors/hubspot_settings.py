@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from leadstage.mapping.model import Stage
+
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
 LIST_PAGE_LIMIT = 100
@@ -28,6 +30,7 @@ DEFAULT_RATE_INTERVAL_S = 10.0
 SEARCH_RATE_PER_SECOND = 5
 
 CONTACT_OBJECT = "contacts"
+CREATED_PROPERTY = "createdate"
 MODIFIED_PROPERTY = "lastmodifieddate"
 ID_PROPERTY = "hs_object_id"
 LIFECYCLE_PROPERTY = "lifecyclestage"
@@ -44,6 +47,18 @@ LIFECYCLE_ORDER = (
     "evangelist",
     "other",
 )
+
+
+def lifecycle_date_properties(value: str) -> tuple[str, str]:
+    """Where HubSpot keeps when a contact entered a lifecycle stage: newer portals' "date entered" property (the
+    latest entry), then the older "became a ... date" (the first); ``value`` is the stage's internal value."""
+    return (f"hs_v2_date_entered_{value}", f"hs_lifecyclestage_{value}_date")
+
+
+def is_standard(name: str) -> bool:
+    """A property every portal has, or one of HubSpot's own stage dates (read only where the portal has it)."""
+    return name == CREATED_PROPERTY or name.startswith(("hs_v2_date_entered_", "hs_lifecyclestage_"))
+
 
 # HubSpot contact property -> canonical field name.
 DEFAULT_FIELD_MAP: Mapping[str, str] = MappingProxyType(
@@ -146,3 +161,5 @@ class HubSpotSettings:
     # Contacts per engine page: API pages are gathered up to this many, so associations (1,000 ids a call) and
     # activity reads (100 a call) are fetched for many contacts at once. Each page commits as one.
     page_size: int = DEFAULT_PAGE_SIZE
+    # Per stage, the date properties that say when a contact entered it (the first holding a date wins).
+    stage_dates: Mapping[Stage, tuple[str, ...]] = field(default_factory=dict)

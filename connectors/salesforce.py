@@ -30,7 +30,10 @@ from .base import (
     SweepPosition,
     Update,
     WriteResult,
+    describe,
     output_fields,
+    record_id_of,
+    unreadable,
 )
 from .hubspot_convert import RecordError
 from .salesforce_activities import SalesforceActivities
@@ -83,7 +86,8 @@ class SalesforceConnector(SalesforceActivities):
         extra = ["Id", "SystemModstamp", "CreatedDate"]
         if settings.object_name == "Lead":
             extra.append("ConvertedContactId")
-        self.read_fields = sorted({*settings.field_map, *self.output_map.values(), *extra})
+        dated = [name for names in settings.stage_dates.values() for name in names]
+        self.read_fields = sorted({*settings.field_map, *self.output_map.values(), *extra, *dated})
 
     # -- the query helpers ----------------------------------------------------------------------------------
     def _query(self, statement: str, include_deleted: bool = False) -> list[Json]:
@@ -119,12 +123,17 @@ class SalesforceConnector(SalesforceActivities):
     def check(self) -> CheckReport:
         missing: list[OutputField] = []
         notes: list[str] = []
+        absent: list[str] = []
         for object_name in self._targets():
             present = self._describe(object_name)
             for output in self.outputs:
                 if output.crm_name not in present:
                     missing.append(output)
                     notes.append(f"{object_name}.{output.crm_name} is missing")
+            if object_name == self.settings.object_name:
+                # A field the query names that the object lacks fails every query: list them all.
+                outputs = set(self.output_map.values())
+                absent = [name for name in self.read_fields if name not in present and name not in outputs]
         signals: dict[str, list[str]] = {}
         if self.settings.object_name == "Lead":
             statuses = self._query("SELECT ApiName, IsConverted, IsDefault FROM LeadStatus")
@@ -132,7 +141,9 @@ class SalesforceConnector(SalesforceActivities):
             converted = [str(row.get("ApiName")) for row in statuses if row.get("IsConverted")]
             notes.append(f"converted lead statuses: {', '.join(converted) or 'none'}")
         unique = list({f.crm_name: f for f in missing}.values())
-        return CheckReport(reachable=True, missing_fields=unique, notes=notes, signal_values=signals)
+        return CheckReport(
+            reachable=True, missing_fields=unique, notes=notes, signal_values=signals, missing_inputs=absent
+        )
 
     def setup(self, dry_run: bool = False) -> SetupReport:
         """Custom fields are created by an admin (Setup or the Metadata API); this lists exactly which."""
@@ -233,9 +244,11 @@ class SalesforceConnector(SalesforceActivities):
         rejected: list[RecordFailure] = []
         for record in records:
             try:
-                contacts.append(to_contact(record, self.settings.field_map, self.output_map))
+                contacts.append(to_contact(record, self.settings.field_map, self.output_map, self.settings.stage_dates))
             except RecordError as error:
                 rejected.append(RecordFailure(error.record_id, error.reason))
+            except Exception as error:  # whatever else is wrong with one record fails that record alone
+                rejected.append(unreadable(record_id_of(record, "Id"), error))
         return self._with_contact_outputs(contacts), rejected
 
     def _with_contact_outputs(self, contacts: list[Contact]) -> list[Contact]:
@@ -253,10 +266,12 @@ class SalesforceConnector(SalesforceActivities):
 
     # -- writes ---------------------------------------------------------------------------------------------
     def write(self, updates: Sequence[Update]) -> WriteResult:
+        updates, unwritable = self._writable(updates)
         if len(updates) >= self.settings.bulk_threshold:
-            return self._write_bulk(updates)
+            result = self._write_bulk(updates)
+            return WriteResult(result.written, [*unwritable, *result.failures])
         written: dict[str, datetime | None] = {}
-        failures: list[RecordFailure] = []
+        failures: list[RecordFailure] = list(unwritable)
         for chunk in _chunks(list(updates), COLLECTION_LIMIT):
             ok, bad, converted = self._write_records(self.settings.object_name, {u.contact_id: u for u in chunk})
             written.update(ok)
@@ -289,6 +304,19 @@ class SalesforceConnector(SalesforceActivities):
             written.update(retried.written)
             failures.extend(retried.failures)
         return WriteResult(written=written, failures=failures)
+
+    def _writable(self, updates: Sequence[Update]) -> tuple[list[Update], list[RecordFailure]]:
+        """The updates that can be put into Salesforce's shape; one that cannot fails alone."""
+        ready: list[Update] = []
+        failures: list[RecordFailure] = []
+        for update in updates:
+            try:
+                self._payload(self.settings.object_name, update.contact_id, update)
+            except Exception as error:
+                failures.append(RecordFailure(update.contact_id, f"cannot be written: {describe(error)}"))
+                continue
+            ready.append(update)
+        return ready, failures
 
     def _payload(self, object_name: str, record_id: str, update: Update) -> Json:
         record: Json = {"attributes": {"type": object_name}, "id": record_id}

@@ -14,7 +14,7 @@ from typing import Any
 from leadstage.mapping.model import Activity
 
 from . import salesforce_soql as soql
-from .base import ActivityPage, SweepKind, SweepPosition
+from .base import ActivityPage, SweepKind, SweepPosition, describe, record_id_of
 from .hubspot_convert import RecordError
 from .salesforce_convert import to_campaign_response, to_event, to_task
 from .salesforce_settings import IN_LIST_CHUNK, SalesforceSettings
@@ -106,6 +106,9 @@ class SalesforceActivities:
             activity = self._to_activity(object_name, record)
         except RecordError as error:
             log.warning("skipping %s: %s", object_name, error)
+            return []
+        except Exception as error:  # one unreadable activity never costs the contact its others
+            log.warning("skipping %s %s: %s", object_name, record_id_of(record, "Id"), describe(error))
             return []
         return [activity] if activity is not None else []
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
 from leadstage.mapping.derived import with_derived
-from leadstage.mapping.model import Activity, ActivityKind, Contact
+from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 from leadstage.mapping.values import OUTPUT_KINDS, OutputKind
 
 from .hubspot_convert import MAX_FIELD_CHARS, RecordError
@@ -44,14 +44,32 @@ def text_value(value: Any) -> str | None:
 def _required_time(record_id: str, value: Any, what: str) -> datetime:
     try:
         moment = parse_time(value)
-    except (ValueError, TypeError):
+    except (ValueError, OverflowError, TypeError):
         raise RecordError(record_id, f"{what} is not a valid date: {str(value)[:40]!r}") from None
     if moment is None:
         raise RecordError(record_id, f"{what} is missing")
     return moment
 
 
-def to_contact(record: Mapping[str, Any], field_map: Mapping[str, str], output_map: Mapping[str, str]) -> Contact:
+def stage_dates(
+    record_id: str, record: Mapping[str, Any], date_fields: Mapping[Stage, Sequence[str]]
+) -> dict[Stage, StageDate]:
+    """Per stage, the first of its date fields that holds a date (a date without a time is midnight UTC)."""
+    found: dict[Stage, StageDate] = {}
+    for stage, names in date_fields.items():
+        for name in names:
+            if record.get(name) not in (None, ""):
+                found[stage] = StageDate(_required_time(record_id, record.get(name), name), name)
+                break
+    return found
+
+
+def to_contact(
+    record: Mapping[str, Any],
+    field_map: Mapping[str, str],
+    output_map: Mapping[str, str],
+    date_fields: Mapping[Stage, Sequence[str]] | None = None,
+) -> Contact:
     """A Lead or Contact record as a canonical Contact."""
     record_id = str(record.get("Id") or "")
     if not ID_PATTERN.match(record_id):
@@ -77,8 +95,11 @@ def to_contact(record: Mapping[str, Any], field_map: Mapping[str, str], output_m
         updated_at=updated,
         fields=with_derived(fields),
         written=written,
-        created_at=parse_time(record.get("CreatedDate")),
+        created_at=_required_time(record_id, record.get("CreatedDate"), "CreatedDate")
+        if record.get("CreatedDate")
+        else None,
         activity_marker=STREAM_MARKER,
+        stage_dates=stage_dates(record_id, record, date_fields) if date_fields else {},
     )
 
 
@@ -102,7 +123,10 @@ def to_task(record: Mapping[str, Any], contact_id: str) -> Activity:
     }
     duration = record.get("CallDurationInSeconds")
     if duration is not None:
-        attributes["duration_ms"] = str(int(duration) * 1000)
+        try:
+            attributes["duration_ms"] = str(int(float(duration)) * 1000)
+        except (TypeError, ValueError, OverflowError):
+            raise RecordError(record_id, f"CallDurationInSeconds is not a number: {str(duration)[:40]!r}") from None
     return Activity(
         id=f"Task:{record_id}",
         contact_id=contact_id,

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from leadstage.mapping.model import Stage
+
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_API_VERSION = "59.0"
 
@@ -15,6 +17,10 @@ QUERY_PAGE_LIMIT = 2_000  # records per keyset-paged SOQL page
 IN_LIST_CHUNK = 200  # ids per IN (...) list: 200 x ~21 characters stays far below the ~16 KB URI limit
 LOCK_RETRIES = 3  # UNABLE_TO_LOCK_ROW: another transaction holds the record; try again a few times
 DEFAULT_BULK_THRESHOLD = 10_000
+
+CREATED_FIELD = "CreatedDate"
+CONVERTED_DATE_FIELD = "ConvertedDate"  # Lead only: the day it was converted
+CONVERTED_FIELD = "IsConverted"
 
 ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 
@@ -93,3 +99,5 @@ class SalesforceSettings:
     quota_share: float = 0.8
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD
     page_limit: int = QUERY_PAGE_LIMIT
+    # Per stage, the date fields that say when a record entered it (the first holding a date wins).
+    stage_dates: Mapping[Stage, tuple[str, ...]] = field(default_factory=dict)

@@ -90,11 +90,35 @@ class ActivityKind(StrEnum):
     CAMPAIGN_RESPONSE = "campaign_response"
 
 
+# The attributes an activity may carry (every connector names them so), for ``where`` conditions to read.
+ACTIVITY_ATTRIBUTES: frozenset[str] = frozenset(
+    {"url", "title", "form", "form_id", "campaign", "subject", "status", "direction", "duration_ms", "outcome", "type"}
+)
+
+
 class TransitionSource(StrEnum):
     """Who moved a person: our computation, or a person (or process) in the CRM."""
 
     COMPUTED = "computed"
     CRM = "crm"
+
+
+# Where a transition's time came from (``Transition.at_source``): leadstage's own decision, or the record's last
+# modification when the CRM keeps no date for the stage; a date the CRM keeps reads "crm:<its field>".
+AT_COMPUTED = "computed"
+AT_MODIFIED = "crm:modified"
+
+
+@dataclass(frozen=True, slots=True)
+class StageDate:
+    """When the CRM says a person entered a stage, and the CRM field that says so (``ConvertedDate``...)."""
+
+    at: datetime
+    field: str
+
+    @property
+    def source(self) -> str:
+        return f"crm:{self.field}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +131,8 @@ class Contact:
     so a run can tell what really needs writing. ``activity_marker`` is an opaque value that changes whenever
     the CRM records new activity for the person (HubSpot's rollup properties, for example); while it stays the
     same, the activities already stored need not be fetched again. None means "unknown: fetch".
+    ``stage_dates`` are the dates the CRM keeps of the person entering stages (HubSpot's lifecycle stage dates,
+    Salesforce's ConvertedDate...): a stage seen for the first time is dated by them, not by ``updated_at``.
     """
 
     id: str
@@ -115,6 +141,7 @@ class Contact:
     written: Mapping[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
     activity_marker: str | None = None
+    stage_dates: Mapping[Stage, StageDate] = field(default_factory=dict)
 
     def get(self, name: str) -> str | None:
         """The value of a canonical field, or None when the CRM holds none."""
@@ -140,7 +167,12 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A stage change, recorded once in the stage history."""
+    """A stage change, recorded once in the stage history.
+
+    ``at_source`` says where ``at`` came from (``AT_COMPUTED``, ``AT_MODIFIED`` or a CRM stage date's source);
+    ``from_at`` is when the person entered ``from_stage``: (contact, from_stage, from_at, to_stage) identifies the
+    move, so two runs deciding it from the same state record it once, whatever moment each calls now.
+    """
 
     contact_id: str
     from_stage: Stage | None
@@ -148,6 +180,15 @@ class Transition:
     at: datetime
     reason: str
     source: TransitionSource
+    at_source: str = AT_MODIFIED
+    from_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """The move's identity: "raw@2026-05-01T10:00:00+00:00>mql"; a first sight: "@<its time>>mql"."""
+        start = self.from_at if self.from_stage is not None else self.at
+        moment = start.isoformat() if start is not None else ""
+        return f"{self.from_stage.value if self.from_stage else ''}@{moment}>{self.to_stage.value}"
 
 
 @dataclass(frozen=True, slots=True)

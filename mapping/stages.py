@@ -16,7 +16,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from .model import Contact, Grade, Stage, StageState, Transition, TransitionSource
+from .model import AT_COMPUTED, AT_MODIFIED, Contact, Grade, Stage, StageState, Transition, TransitionSource
 
 IGNORE = "ignore"
 _DEAL_STAGES = frozenset({Stage.OPPORTUNITY, Stage.CUSTOMER})
@@ -185,15 +185,22 @@ def decide(
     rules: StageRules,
     now: datetime,
 ) -> StageDecision:
-    """Apply the CRM's signals, then the computed promotion, to the remembered stage."""
+    """Apply the CRM's signals, then the computed promotion, to the remembered stage.
+
+    A stage the CRM set is dated by the date the CRM keeps for it (``contact.stage_dates``) where it has one,
+    else by the record's last modification; a first sight also takes the dates of the earlier stages it passed.
+    """
     observation = observe(contact, rules.signals)
     transitions: list[Transition] = []
-    crm_at = min(contact.updated_at, now)
 
     if previous is None:
         start = observation.stage or Stage.RAW
-        first = Transition(contact.id, None, start, crm_at, f"first seen: {observation.reason}", TransitionSource.CRM)
-        state = _enter(StageState(stage=start, observed=observation.stage), first)
+        at, at_source = _crm_entry(contact, start, now, None)
+        first = Transition(
+            contact.id, None, start, at, f"first seen: {observation.reason}", TransitionSource.CRM, at_source
+        )
+        passed = _dates_passed(contact, start, at, {})
+        state = _enter(StageState(stage=start, entered=passed, observed=observation.stage), first)
         transitions.append(first)
         reason = first.reason
     elif observation.stage == previous.observed:  # the common case: the CRM says what it said last time
@@ -205,15 +212,20 @@ def decide(
         crm_changed = observation.stage is not None and observation.stage != previous.observed
         if crm_changed and observation.stage != previous.stage:
             assert observation.stage is not None
+            floor = max(previous.entered.values(), default=None)
+            at, at_source = _crm_entry(contact, observation.stage, now, floor)
             moved = Transition(
                 contact.id,
                 previous.stage,
                 observation.stage,
-                crm_at,
+                at,
                 f"CRM: {observation.reason}",
                 TransitionSource.CRM,
+                at_source,
+                previous.entered_at(previous.stage),
             )
-            state = _enter(previous, moved)
+            passed = _dates_passed(contact, observation.stage, at, previous.entered)
+            state = _enter(StageState(previous.stage, {**previous.entered, **passed}, previous.recycled_at), moved)
             transitions.append(moved)
             reason = moved.reason
         state = StageState(
@@ -240,6 +252,34 @@ def decide(
     )
 
 
+def _crm_entry(contact: Contact, stage: Stage, now: datetime, floor: datetime | None) -> tuple[datetime, str]:
+    """When the person entered ``stage`` as the CRM says it, and where that came from.
+
+    The CRM's own date for the stage, when it has one that is not in the future and not before ``floor`` (the
+    latest entry already remembered); else the record's last modification (not after now).
+    """
+    dated = contact.stage_dates.get(stage)
+    if dated is not None and dated.at <= now and (floor is None or dated.at >= floor):
+        return dated.at, dated.source
+    return min(contact.updated_at, now), AT_MODIFIED
+
+
+def _dates_passed(
+    contact: Contact, stage: Stage, at: datetime, known: Mapping[Stage, datetime]
+) -> dict[Stage, datetime]:
+    """The CRM's dates of the funnel stages before ``stage`` (all of them for a side state) that the person
+    passed on the way, not already ``known``, and not after ``at``: a customer seen for the first time still has
+    the date it became an MQL."""
+    if not contact.stage_dates:
+        return {}
+    rank = stage.rank
+    return {
+        passed: dated.at
+        for passed, dated in contact.stage_dates.items()
+        if passed.rank is not None and (rank is None or passed.rank < rank) and passed not in known and dated.at <= at
+    }
+
+
 def _computed_promotion(
     contact_id: str,
     state: StageState,
@@ -252,13 +292,16 @@ def _computed_promotion(
     if score < rules.mql_threshold or not _grade_ok(grade, rules):
         return None
     base = _promotion_reason(score, grade, rules)
+    since = state.entered_at(state.stage)
     if state.stage is Stage.RAW:
-        return Transition(contact_id, Stage.RAW, Stage.MQL, now, base, TransitionSource.COMPUTED)
+        return Transition(contact_id, Stage.RAW, Stage.MQL, now, base, TransitionSource.COMPUTED, AT_COMPUTED, since)
     if state.stage is Stage.RECYCLED:
         recycled_at = state.recycled_at
         if recycled_at is not None and last_activity_at is not None and last_activity_at > recycled_at:
             reason = f"{base}, with activity on {last_activity_at:%Y-%m-%d} after the recycle on {recycled_at:%Y-%m-%d}"
-            return Transition(contact_id, Stage.RECYCLED, Stage.MQL, now, reason, TransitionSource.COMPUTED)
+            return Transition(
+                contact_id, Stage.RECYCLED, Stage.MQL, now, reason, TransitionSource.COMPUTED, AT_COMPUTED, since
+            )
     return None
 
 

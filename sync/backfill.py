@@ -10,30 +10,23 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from leadstage.connectors.base import Connector, SweepKind, SweepPosition, Update
+from leadstage.connectors.resilience import TimeSource
 from leadstage.mapping.values import OUTPUT_SPECS
 
 from .config import PortalSettings, Settings
-from .engine import BACKFILL_STREAM, RunCounts, RunOptions, RunSummary, SyncRun
+from .engine import BACKFILL_STREAM, RunCounts, RunSummary
+from .runner import run_options, run_portal
 from .state import StateStore
-
-LEASE_RENEWALS_PER_TTL = 10
 
 
 class BackfillError(Exception):
     """The backfill cannot start as asked (nothing to resume, an unfinished one in the way, a bad window)."""
-
-
-class PortalBusy(Exception):
-    """Another worker holds the portal's lease."""
 
 
 def plan(
@@ -108,81 +101,32 @@ class DiffExport:
         self._file.close()
 
 
-def lease_holder() -> str:
-    return f"backfill:{socket.gethostname()}:{os.getpid()}"
-
-
-@contextmanager
-def portal_lease(
-    store: StateStore, portal: str, holder: str, ttl: timedelta, now: Callable[[], datetime]
-) -> Iterator[Callable[[], None]]:
-    """Hold the portal's lease for the block; yields a function that renews it.
-
-    Renewing is a transaction of its own: it is done once a tenth of the lease's time has passed since the last
-    renewal, not on every page (a backfill commits a page of web events every few milliseconds).
-    """
-    renewed = now()
-    if not store.take_over_if_gone(portal, holder, ttl, renewed):
-        raise PortalBusy(f"portal {portal!r} is being worked by {store.lease_holder(portal, now())}; try again later")
-
-    def renew() -> None:
-        nonlocal renewed
-        moment = now()
-        if moment - renewed < ttl / LEASE_RENEWALS_PER_TTL:
-            return
-        if not store.acquire_lease(portal, holder, ttl, moment):
-            raise PortalBusy(f"portal {portal!r}: the lease was lost (held too long without renewal?)")
-        renewed = moment
-
-    try:
-        yield renew
-    finally:
-        store.release_lease(portal, holder)
-
-
 def run_backfill(
     settings: Settings,
     portal: PortalSettings,
     connector: Connector,
     store: StateStore,
-    now: Callable[[], datetime],
+    clock: TimeSource,
     position: SweepPosition,
     dry_run: bool = False,
     limit: int | None = None,
     export: DiffExport | None = None,
     on_page: Callable[[RunCounts], None] | None = None,
     stop_requested: Callable[[], bool] = lambda: False,
+    wait_seconds: float = 0.0,
 ) -> RunSummary:
-    """Run the backfill from ``position`` (a dry run holds no lease and changes nothing)."""
-    options = RunOptions(
-        overlap=timedelta(minutes=settings.sync.overlap_minutes),
-        first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
-        dry_run=dry_run,
-        backfill=position,
-        limit=limit,
+    """Run the backfill from ``position`` under the portal's lease (a dry run holds none and changes nothing)."""
+    options = run_options(settings, dry_run=dry_run, backfill=position, limit=limit)
+    return run_portal(
+        settings,
+        portal,
+        connector,
+        store,
+        clock,
+        options,
+        "backfill",
+        wait_seconds,
+        on_page,
+        stop_requested,
+        export.write if export is not None else None,
     )
-
-    def run(renew: Callable[[], None]) -> RunSummary:
-        def page_done(counts: RunCounts) -> None:
-            renew()
-            if on_page is not None:
-                on_page(counts)
-
-        sync = SyncRun(
-            portal.name,
-            portal.model,
-            connector,
-            store,
-            now,
-            options,
-            page_done,
-            stop_requested,
-            export.write if export is not None else None,
-        )
-        return sync.execute()
-
-    if dry_run:
-        return run(lambda: None)
-    ttl = timedelta(seconds=settings.daemon.lease_seconds)
-    with portal_lease(store, portal.name, lease_holder(), ttl, now) as renew:
-        return run(renew)

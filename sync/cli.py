@@ -8,13 +8,10 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from leadstage.connectors.base import Connector
 
 from .cli_common import (
     EXIT_CONFIG,
@@ -25,6 +22,7 @@ from .cli_common import (
     LogFormatOpt,
     LogOpt,
     PortalOpt,
+    WaitOpt,
     _clock,
     _emit,
     _errors,
@@ -33,13 +31,16 @@ from .cli_common import (
     app,
     err,
     out,
+    stop_on_signals,
     summary_dict,
 )
-from .config import PortalSettings, Settings
-from .connect import build_connector
-from .engine import RunCounts, RunOptions, RunSummary, SyncRun
+from .config import PortalSettings
+from .config_portals import hubspot_field_map, salesforce_field_map
+from .connect import build_connector, open_store
+from .engine import RunCounts
 from .logsetup import configure_logging
-from .state import StateStore, safe_url
+from .runner import run_options, run_portal
+from .state import safe_url
 
 
 @app.callback()
@@ -54,6 +55,12 @@ def _main(
     configure_logging(log_level, log_format)
 
 
+def portal_field_map(portal: PortalSettings) -> dict[str, str]:
+    """CRM field -> canonical field, for the portal's CRM."""
+    section = portal.section
+    return hubspot_field_map(section) if portal.crm == "hubspot" else salesforce_field_map(section)
+
+
 def unmapped_signals(portal: PortalSettings, allowed: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """CRM values of the stage signal fields that the profile's stage mapping does not cover."""
     found: dict[str, list[str]] = {}
@@ -65,47 +72,67 @@ def unmapped_signals(portal: PortalSettings, allowed: Mapping[str, Sequence[str]
     return found
 
 
+def _rules_on_missing(portal: PortalSettings, missing: Sequence[str]) -> list[str]:
+    """Lines for the CRM fields the portal's mapping reads that the CRM does not have."""
+    crm_to_canonical = portal_field_map(portal)
+    lines = []
+    for crm_name in missing:
+        canonical = crm_to_canonical.get(crm_name)
+        what = f"(mapped as {canonical!r})" if canonical else "(a stage date field)"
+        lines.append(f"{crm_name} {what}")
+    return lines
+
+
 @app.command()
 def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt = False) -> None:
-    """Validate the config, reach the CRM, list missing leadstage fields and unmapped stage values."""
+    """Validate the config, open the state store, reach the CRM, list missing fields and unmapped stage values."""
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
+        store = open_store(settings)
+        store.close()
         connector = build_connector(settings, chosen, _clock())
         report = connector.check()
         connector.close()
     unmapped = unmapped_signals(chosen, report.signal_values)
+    missing_inputs = _rules_on_missing(chosen, report.missing_inputs)
     data = {
         "config": str(settings.path),
         "portal": chosen.name,
         "crm": chosen.crm,
         "state": safe_url(settings.state_url),
+        "state_reachable": True,
         "reachable": report.reachable,
         "missing_fields": [f.crm_name for f in report.missing_fields],
+        "missing_inputs": list(report.missing_inputs),
         "unmapped_stage_values": unmapped,
+        "config_notes": list(chosen.notes),
         "notes": list(report.notes),
     }
 
     def text() -> None:
-        out.print(f"config   {settings.path}: valid")
-        out.print(f"portal   {chosen.name} ({chosen.crm}): reachable")
-        out.print(f"state    {safe_url(settings.state_url)}")
+        out.print(f"config   {settings.path}: valid", markup=False)
+        out.print(f"state    {safe_url(settings.state_url)}: opened", markup=False)
+        out.print(f"portal   {chosen.name} ({chosen.crm}): reachable", markup=False)
         if report.missing_fields:
             names = ", ".join(f.crm_name for f in report.missing_fields)
             out.print(f"fields   missing: {names}\n         run `leadstage setup` to create them (or see how)")
         else:
             out.print("fields   all present")
+        for line in missing_inputs:
+            out.print(f"mapping  the CRM has no field {line}: rules on it never hold", markup=False)
         for field_name, values in unmapped.items():
             out.print(
                 f"stages   {field_name} values not in the stage mapping: {', '.join(values)}\n"
                 f"         records with them would be quarantined; map them under [stages.{chosen.crm}.signals]",
                 markup=False,
             )
-        for note in report.notes:
+        for note in (*chosen.notes, *report.notes):
             out.print(f"note     {note}", markup=False)
 
     _emit(as_json, data, text)
-    raise typer.Exit(EXIT_FAILURES if report.missing_fields or unmapped else EXIT_OK)
+    problems = report.missing_fields or report.missing_inputs or unmapped or chosen.notes
+    raise typer.Exit(EXIT_FAILURES if problems else EXIT_OK)
 
 
 @app.command()
@@ -134,20 +161,6 @@ def setup(
     _emit(as_json, data, text)
 
 
-def run_sync(
-    settings: Settings,
-    portal: PortalSettings,
-    connector: Connector,
-    store: StateStore,
-    options: RunOptions,
-    clock: Any,
-    on_page: Callable[[RunCounts], None] | None = None,
-) -> RunSummary:
-    """One sync run with the config's timing options (shared by the CLI and the demo)."""
-    run = SyncRun(portal.name, portal.model, connector, store, clock.now, options, on_page)
-    return run.execute()
-
-
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[RunCounts], None] | None]:
     if not enabled:
@@ -170,29 +183,41 @@ def sync(
     portal: PortalOpt = None,
     full: Annotated[bool, typer.Option("--full", help="Walk every contact, not only the changed ones.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Evaluate and diff, write nothing.")] = False,
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run one sync: pull what changed, evaluate, write back only real changes."""
-    _run_command(config, portal, as_json, full=full, dry_run=dry_run)
+    """Run one sync: pull what changed, evaluate, write back only real changes.
+
+    SIGTERM or Ctrl-C finishes and commits the page in hand, then exits 0 (the next run goes on from there).
+    """
+    _run_command(config, portal, as_json, wait, "sync", full=full, dry_run=dry_run)
 
 
-def _run_command(config: str | None, portal: str | None, as_json: bool, **options: Any) -> None:
-    """Shared by sync and rescore: run, print the summary, exit with the run's code."""
+def _run_command(config: str | None, portal: str | None, as_json: bool, wait: float, role: str, **options: Any) -> None:
+    """Shared by sync and rescore: run under the portal's lease, print the summary, exit with the run's code."""
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
         clock = _clock()
         connector = build_connector(settings, chosen, clock)
-        store = StateStore(settings.state_url)
-        run_options = RunOptions(
-            overlap=timedelta(minutes=settings.sync.overlap_minutes),
-            first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
-            **options,
-        )
-        with _progress(not as_json and sys.stderr.isatty()) as on_page:
-            summary = run_sync(settings, chosen, connector, store, run_options, clock, on_page)
-        connector.close()
-        store.close()
+        store = open_store(settings)
+        try:
+            with stop_on_signals() as stop_requested, _progress(not as_json and sys.stderr.isatty()) as on_page:
+                summary = run_portal(
+                    settings,
+                    chosen,
+                    connector,
+                    store,
+                    clock,
+                    run_options(settings, **options),
+                    role,
+                    wait,
+                    on_page,
+                    stop_requested,
+                )
+        finally:
+            connector.close()
+            store.close()
     data = summary_dict(summary)
 
     def text() -> None:
@@ -203,7 +228,9 @@ def _run_command(config: str | None, portal: str | None, as_json: bool, **option
             f"unchanged {c.unchanged:,}, failed {c.failed:,}, API calls {c.api_calls:,}"
         )
         if summary.error:
-            out.print(f"stopped: {summary.error}")
+            out.print(f"stopped: {summary.error}", markup=False)
+        if summary.status == "stopped" and not summary.error:
+            out.print("stopped on request after committing the page in hand; the next run goes on from there")
         if c.failed:
             out.print("failed records are in the dead-letter table (see `leadstage dead-letters list`)")
 
@@ -216,10 +243,11 @@ def rescore(
     config: ConfigOpt = None,
     portal: PortalOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and diff, write nothing.")] = False,
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Recompute every stored contact (decay, SLA) from the state store, without pulling; write only changes."""
-    _run_command(config, portal, as_json, rescore=True, dry_run=dry_run)
+    _run_command(config, portal, as_json, wait, "rescore", rescore=True, dry_run=dry_run)
 
 
 @app.command()
@@ -239,7 +267,7 @@ def explain(
         chosen = settings.portal(portal)
         clock = _clock()
         connector = build_connector(settings, chosen, clock) if fresh else None
-        store = StateStore(settings.state_url)
+        store = open_store(settings)
         try:
             data = explain_contact(chosen.name, chosen.model, store, contact_id, clock.now(), connector)
         except ExplainError as error:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -18,11 +19,15 @@ from rich.console import Console
 from leadstage.connectors.base import AuthenticationFailed, ConnectorError
 
 from .config import ConfigError, PortalSettings, Settings, find_config, load_settings
+from .connect import open_store
 from .engine import RunSummary
+from .lease import PortalBusy
 from .logsetup import redact
 from .state import StateStore
 
-EXIT_OK, EXIT_FAILURES, EXIT_CONFIG = 0, 1, 2
+# 0 ok; 1 the run had failures (dead letters, the CRM stayed unavailable); 2 bad config or usage (nothing was
+# sent); 3 another worker holds the portal (nothing was done: try again, or pass --wait).
+EXIT_OK, EXIT_FAILURES, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 
 app = typer.Typer(
     name="leadstage",
@@ -42,6 +47,14 @@ PortalOpt = Annotated[str | None, typer.Option("--portal", "-p", help="Portal na
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 LogOpt = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
 LogFormatOpt = Annotated[str, typer.Option("--log-format", help="text or json (JSON lines on stderr).")]
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="If another worker holds the portal, wait up to this many seconds for it (default 0: exit 3 at once).",
+    ),
+]
 
 
 def _fail(code: int, lines: list[str]) -> NoReturn:
@@ -57,6 +70,8 @@ def _errors() -> Iterator[None]:
         yield
     except ConfigError as error:
         _fail(EXIT_CONFIG, ["leadstage: configuration problem:", *(f"  {p}" for p in error.problems)])
+    except PortalBusy as error:
+        _fail(EXIT_BUSY, [f"leadstage: {error}"])
     except AuthenticationFailed as error:
         _fail(EXIT_CONFIG, [f"leadstage: {error}"])
     except ConnectorError as error:
@@ -86,11 +101,41 @@ def portal_store(config: str | None, portal: str | None) -> Iterator[tuple[Setti
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
-        store = StateStore(settings.state_url)
+        store = open_store(settings)
         try:
             yield settings, chosen, store
         finally:
             store.close()
+
+
+def parse_when(option: str, value: str | None) -> datetime | None:
+    """A --since/--until value: a date (midnight UTC) or an ISO datetime (UTC unless it says otherwise)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(EXIT_CONFIG, [f"leadstage: {option} {value!r}: give a date like 2026-01-31 or an ISO datetime"])
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[Callable[[], bool]]:
+    """SIGTERM/SIGINT ask the run to stop after the page in hand (it commits, the run ends "stopped", exit 0)."""
+    requested: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def handler(signum: int, _frame: object) -> None:
+        requested.append(signum)
+        err.print("stopping after the current page...")
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield lambda: bool(requested)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _emit(as_json: bool, data: dict[str, Any], text: Callable[[], None]) -> None:

@@ -23,7 +23,7 @@ OnceOpt = Annotated[
 def register(app: typer.Typer) -> None:
     """Add the daemon command to the CLI."""
     # Imported here: cli.py imports this module while it is still being loaded.
-    from .cli_common import EXIT_CONFIG, _errors, _fail, _load
+    from .cli_common import _errors, _load
 
     @app.command()
     def daemon(config: ConfigOpt = None, portal: PortalsOpt = None, once: OnceOpt = False) -> None:
@@ -33,15 +33,10 @@ def register(app: typer.Typer) -> None:
 
         Daemons and backfills can share one state store: a lease keeps each portal to one worker at a time.
         """
-        from sqlalchemy.exc import ArgumentError
-
         from .daemon import Daemon
 
         with _errors():
             settings = _load(config)
-            try:
-                worker = Daemon(settings, portal or ())
-            except ArgumentError as error:
-                _fail(EXIT_CONFIG, [f"leadstage: configuration problem:\n  {settings.path}:state: {error}"])
+            worker = Daemon(settings, portal or ())
             code = worker.run_once() if once else worker.serve()
         raise typer.Exit(code)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,10 +15,10 @@ from rich.table import Table
 
 from .cli_common import (
     EXIT_CONFIG,
-    EXIT_FAILURES,
     ConfigOpt,
     JsonOpt,
     PortalOpt,
+    WaitOpt,
     _clock,
     _emit,
     _errors,
@@ -28,42 +26,15 @@ from .cli_common import (
     _load,
     err,
     out,
+    parse_when,
     portal_store,
+    stop_on_signals,
     summary_dict,
 )
-from .connect import build_connector
+from .connect import build_connector, open_store
 from .engine import RunCounts
+from .runner import run_options, run_portal
 from .state import StateStore
-
-
-def _parse_when(option: str, value: str | None) -> datetime | None:
-    """A --since/--until value: a date (midnight UTC) or an ISO datetime (UTC unless it says otherwise)."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        _fail(EXIT_CONFIG, [f"leadstage: {option} {value!r}: give a date like 2026-01-31 or an ISO datetime"])
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[Callable[[], bool]]:
-    """SIGTERM/SIGINT ask the run to stop after the page in hand (it commits, then the command exits 0)."""
-    requested: list[int] = []
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def handler(signum: int, _frame: object) -> None:
-        requested.append(signum)
-        err.print("stopping after the current page...")
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield lambda: bool(requested)
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 @contextmanager
@@ -108,10 +79,11 @@ def backfill(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted backfill.")] = False,
     restart: Annotated[bool, typer.Option("--restart", help="Drop an interrupted backfill, start anew.")] = False,
     export: Annotated[Path | None, typer.Option(help="Dry run: write the diff to this .csv/.json/.jsonl.")] = None,
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Recompute every contact modified in a window (after a scoring change), resumably, at a share of the quota."""
-    from .backfill import BackfillError, DiffExport, PortalBusy, plan, run_backfill
+    from .backfill import BackfillError, DiffExport, plan, run_backfill
 
     if export is not None and not dry_run:
         _fail(EXIT_CONFIG, ["leadstage: --export goes with --dry-run (a real backfill writes to the CRM)"])
@@ -125,13 +97,13 @@ def backfill(
         settings = _load(config)
         chosen = settings.portal(portal)
         clock = _clock()
-        store = StateStore(settings.state_url)
+        store = open_store(settings)
         try:
             position = plan(
                 store,
                 chosen.name,
-                _parse_when("--since", since),
-                _parse_when("--until", until) or clock.now(),
+                parse_when("--since", since),
+                parse_when("--until", until) or clock.now(),
                 resume,
                 restart,
             )
@@ -143,7 +115,7 @@ def backfill(
         total = connector.count_contacts(position) if show else None
         try:
             with (
-                _stop_on_signals() as stop_requested,
+                stop_on_signals() as stop_requested,
                 _backfill_progress(show, total) as on_page,
                 exporter if exporter is not None else nullcontext(),
             ):
@@ -152,16 +124,15 @@ def backfill(
                     chosen,
                     connector,
                     store,
-                    clock.now,
+                    clock,
                     position,
                     dry_run,
                     limit,
                     exporter,
                     on_page,
                     stop_requested,
+                    wait,
                 )
-        except PortalBusy as error:
-            _fail(EXIT_FAILURES, [f"leadstage: {error}"])
         finally:
             connector.close()
             store.close()
@@ -218,8 +189,9 @@ def runs(
     limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run history: kind, status, counts and duration."""
+    """Run history: kind, status, counts and duration (runs whose process is gone are marked crashed)."""
     with portal_store(config, portal) as (_, chosen, store):
+        store.close_abandoned_runs(chosen.name, _clock().now())
         rows = store.runs(chosen.name, limit=limit)
 
     def text() -> None:
@@ -267,6 +239,7 @@ def dead_letters_replay(
     ids: IdsOpt = None,
     every: AllOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Evaluate and show, write nothing.")] = False,
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Read the contacts of these dead letters again, evaluate them with today's config, write what is due.
@@ -274,13 +247,11 @@ def dead_letters_replay(
     A letter is closed when its contact now goes through; one that fails again stays open, with a new letter
     saying why.
     """
-    from .engine import RunOptions, SyncRun
-
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
         clock = _clock()
-        store = StateStore(settings.state_url)
+        store = open_store(settings)
         letters = _chosen_letters(store, chosen.name, ids, every)
         contacts = tuple(dict.fromkeys(str(letter["contact_id"]) for letter in letters))
         if not contacts:
@@ -288,15 +259,19 @@ def dead_letters_replay(
             _emit(as_json, {"portal": chosen.name, "replayed": 0}, lambda: out.print("no open dead letters"))
             return
         connector = build_connector(settings, chosen, clock)
-        run = SyncRun(
-            chosen.name, chosen.model, connector, store, clock.now, RunOptions(replay=contacts, dry_run=dry_run)
-        ).execute()
-        closed = 0
-        if not dry_run and run.status in ("ok", "partial"):
-            letter_ids = [int(str(letter["id"])) for letter in letters]
-            closed = store.resolve_dead_letters(chosen.name, letter_ids, "replayed", clock.now(), run.run_id)
-        connector.close()
-        store.close()
+        try:
+            with stop_on_signals() as stop_requested:
+                options = run_options(settings, replay=contacts, dry_run=dry_run)
+                run = run_portal(
+                    settings, chosen, connector, store, clock, options, "replay", wait, stop_requested=stop_requested
+                )
+            closed = 0
+            if not dry_run and run.status in ("ok", "partial"):
+                letter_ids = [int(str(letter["id"])) for letter in letters]
+                closed = store.resolve_dead_letters(chosen.name, letter_ids, "replayed", clock.now(), run.run_id)
+        finally:
+            connector.close()
+            store.close()
     data = {**summary_dict(run), "letters": len(letters), "closed": closed}
 
     def text() -> None:

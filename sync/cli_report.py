@@ -19,11 +19,10 @@ from rich.text import Text
 
 from leadstage.mapping.model import Stage
 
-from .cli_common import EXIT_CONFIG, ConfigOpt, PortalOpt, _clock, _errors, _fail, _load, err, out
-from .cli_ops import _parse_when
+from .cli_common import EXIT_CONFIG, ConfigOpt, PortalOpt, _clock, _errors, _fail, _load, err, out, parse_when
+from .connect import open_store
 from .report import GROUP_BY_CHOICES, STEPS, FunnelReport, GroupFigures, Period, report_from_store
 from .report_html import STAGE_LABELS, days, percent, render_html
-from .state import StateStore
 
 FORMATS = ("table", "json", "csv", "html")
 DEFAULT_DAYS = 30  # the period when --since is not given: the 30 days before --until
@@ -201,12 +200,12 @@ def report(
     with _errors():
         settings = _load(config)
         chosen = settings.portal(portal)
-        end = _parse_when("--until", until) or _clock().now()
-        start = _parse_when("--since", since) or end - timedelta(days=DEFAULT_DAYS)
+        end = parse_when("--until", until) or _clock().now()
+        start = parse_when("--since", since) or end - timedelta(days=DEFAULT_DAYS)
         if start >= end:
             period = f"--since {start:%Y-%m-%d %H:%M} must be before --until {end:%Y-%m-%d %H:%M}"
             _fail(EXIT_CONFIG, [f"leadstage: {period}"])
-        store = StateStore(settings.state_url)
+        store = open_store(settings)
         try:
             sla_hours = chosen.model.stages.handover_sla_hours
             result = report_from_store(store, chosen.name, Period(start, end), sla_hours, group_by)

@@ -14,9 +14,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leadstage.mapping.evaluate import QualificationModel
+from leadstage.mapping.model import Stage
 from leadstage.mapping.validate import FieldRules
 
-from .config_portals import PortalSection
+from .config_checks import event_lookback, field_problems, sync_field_problems
+from .config_portals import PortalSection, hubspot_field_map, salesforce_field_map
 from .config_scoring import (
     BantSection,
     ScoringSection,
@@ -25,7 +27,7 @@ from .config_scoring import (
     build_scoring_model,
     build_temperature_model,
 )
-from .config_stages import StagesSection, build_promotion, build_stage_rules
+from .config_stages import StagesSection, build_promotion, build_stage_rules, stage_date_fields
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "leadstage.toml"
@@ -72,7 +74,8 @@ class SyncSection(_Section):
     # table, with the reason) instead of being scored on bad data.
     required_fields: list[str] = ["email"]
     numeric_fields: list[str] = ["employees", "annual_revenue"]
-    first_run_lookback_days: Annotated[float, Field(gt=0, le=3650)] = 180.0
+    # None: as far back as the model's rules look (at least 180 days); see config_checks.event_lookback.
+    first_run_lookback_days: Annotated[float, Field(gt=0, le=3650)] | None = None
     timeouts: TimeoutsSection = TimeoutsSection()
     retry: RetrySection = RetrySection()
 
@@ -123,12 +126,18 @@ class RootSection(_Section):
 
 @dataclass(frozen=True)
 class PortalSettings:
-    """One portal, ready to connect: CRM settings, where its secret is, and its qualification model."""
+    """One portal, ready to connect: CRM settings, where its secret is, and its qualification model.
+
+    ``stage_dates`` names, per stage, the CRM date fields that say when a record entered it; ``notes`` are
+    things about the config that are not errors but deserve a look (``leadstage check`` prints them).
+    """
 
     name: str
     crm: str
     section: PortalSection
     model: QualificationModel
+    stage_dates: Mapping[Stage, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,10 @@ class Settings:
     portals: Mapping[str, PortalSettings] = field(default_factory=dict)
     daemon: DaemonSection = field(default_factory=DaemonSection)
     backfill: BackfillSection = field(default_factory=BackfillSection)
+    # The key the state store's URL came from (state.url, state.url_env, or the default), for error messages.
+    state_key: str = "state.url"
+    # How far back the first run reads web events (the configured value, or what the models need).
+    event_lookback_days: float = 180.0
 
     def portal(self, name: str | None) -> PortalSettings:
         """The named portal, or the only one when no name is given."""
@@ -195,6 +208,10 @@ def load_settings(path: Path, overrides: Mapping[str, Any] | None = None) -> Set
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"{path}: TOML syntax error: {error}"]) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            [f"{path}: not UTF-8 text (byte {error.start} cannot be read): save the file as UTF-8"]
+        ) from None
     except OSError as error:
         raise ConfigError([f"{path}: cannot read the config file: {error.strerror}"]) from None
     if overrides:
@@ -230,6 +247,7 @@ def _build(path: Path, root: RootSection) -> Settings:
     }
     problems: list[str] = []
     portals: dict[str, PortalSettings] = {}
+    in_use: dict[str, ProfileSection] = {}
     for name, section in root.portals.items():
         profile = profiles.get(section.profile)
         if profile is None:
@@ -237,37 +255,64 @@ def _build(path: Path, root: RootSection) -> Settings:
                 f"{path}:portals.{name}.profile: no profile named {section.profile!r} (have {', '.join(profiles)})"
             )
             continue
-        stages = profile.stages.for_crm(section.crm)
-        model = QualificationModel(
-            scoring=build_scoring_model(profile.scoring),
-            bant=build_bant_model(profile.bant),
-            temperature=build_temperature_model(profile.temperature),
-            stages=build_stage_rules(profile.stages, stages, section.crm),
-            promotion=build_promotion(stages),
-            validation=FieldRules(tuple(root.sync.required_fields), tuple(root.sync.numeric_fields)),
-        )
-        portals[name] = PortalSettings(name, section.crm, section, model)
+        prefix = "" if section.profile == "default" else f"profiles.{section.profile}."
+        in_use[prefix] = profile
+        wrong, notes = field_problems(path, prefix, name, section, (profile.stages, profile.scoring, profile.bant))
+        problems.extend(problem for problem in wrong if problem not in problems)
+        portals[name] = _portal(name, section, profile, root.sync, tuple(notes))
+    for key in ("required_fields", "numeric_fields"):
+        names = getattr(root.sync, key)
+        problems.extend(sync_field_problems(path, f"sync.{key}", names, root.portals, key == "required_fields"))
+    lookback, too_short = event_lookback(
+        path,
+        root.sync.first_run_lookback_days,
+        {prefix: (p.scoring, p.bant, p.temperature) for prefix, p in in_use.items()},
+    )
+    problems.extend(too_short)
     if problems:
         raise ConfigError(problems)
+    state_url, state_key = _state_url(path, root.state)
     return Settings(
         path=path,
-        state_url=_state_url(path, root.state),
+        state_url=state_url,
         sync=root.sync,
         portals=portals,
         daemon=root.daemon,
         backfill=root.backfill,
+        state_key=state_key,
+        event_lookback_days=lookback,
     )
 
 
-def _state_url(path: Path, state: StateSection) -> str:
+def _portal(
+    name: str, section: PortalSection, profile: ProfileSection, sync: SyncSection, notes: tuple[str, ...]
+) -> PortalSettings:
+    stages = profile.stages.for_crm(section.crm)
+    stage_rules = build_stage_rules(profile.stages, stages, section.crm)
+    model = QualificationModel(
+        scoring=build_scoring_model(profile.scoring),
+        bant=build_bant_model(profile.bant),
+        temperature=build_temperature_model(profile.temperature),
+        stages=stage_rules,
+        promotion=build_promotion(stages),
+        validation=FieldRules(tuple(sync.required_fields), tuple(sync.numeric_fields)),
+    )
+    crm_map = hubspot_field_map(section) if section.crm == "hubspot" else salesforce_field_map(section)
+    crm_names = {canonical: crm for crm, canonical in crm_map.items()}
+    dates = stage_date_fields(section.crm, stages, stage_rules, crm_names, section.object)
+    return PortalSettings(name, section.crm, section, model, dates, notes)
+
+
+def _state_url(path: Path, state: StateSection) -> tuple[str, str]:
+    """The state store's URL, and the key it came from."""
     if state.url_env:
         value = os.environ.get(state.url_env)
         if not value:
             raise ConfigError([f"{path}:state.url_env: environment variable {state.url_env} is not set"])
-        return value
+        return value, "state.url_env"
     url = state.url or "sqlite:///leadstage.db"
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
         # Relative SQLite paths live next to the config file, wherever the command runs from.
-        return prefix + str((path.parent / url[len(prefix) :]).resolve())
-    return url
+        url = prefix + str((path.parent / url[len(prefix) :]).resolve())
+    return url, "state.url"

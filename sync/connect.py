@@ -20,7 +20,9 @@ from .config_portals import (
     salesforce_campaign_kinds,
     salesforce_field_map,
 )
+from .errors import ConfigError
 from .logsetup import register_secret
+from .state import StateStore, StateStoreError
 
 
 def retry_settings(settings: Settings) -> RetrySettings:
@@ -31,6 +33,15 @@ def retry_settings(settings: Settings) -> RetrySettings:
         backoff_initial_s=retry.backoff_initial_seconds,
         backoff_max_s=retry.backoff_max_seconds,
     )
+
+
+def open_store(settings: Settings) -> StateStore:
+    """The configured state store, opened (created or migrated if need be); ConfigError naming the key when it
+    cannot be: not a URL, an unsupported database, no driver, unreachable, or written by a newer leadstage."""
+    try:
+        return StateStore(settings.state_url)
+    except StateStoreError as error:
+        raise ConfigError([f"{settings.path}:{settings.state_key}: the state store cannot be used: {error}"]) from None
 
 
 def build_connector(
@@ -62,6 +73,7 @@ def build_connector(
             page_limit=min(section.page_size, QUERY_PAGE_LIMIT)
             if "page_size" in section.model_fields_set
             else QUERY_PAGE_LIMIT,
+            stage_dates=portal.stage_dates,
         )
         calls = SalesforceCalls(
             auth, section.api_version, limiter, policy, timeouts, section.quota_share, on_secret=register_secret
@@ -83,6 +95,7 @@ def build_connector(
         else HubSpotSettings().engagement_types,
         web_events=hubspot_web_events(section),
         page_size=section.page_size,
+        stage_dates=portal.stage_dates,
     )
     calls_hs = HubSpotCalls(token, section.base_url, limiter, search_limiter, policy, timeouts, clock.monotonic)
     return HubSpotConnector(hub, calls_hs)

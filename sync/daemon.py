@@ -33,10 +33,9 @@ from leadstage.connectors.base import Connector
 from leadstage.connectors.resilience import SystemClock, TimeSource
 
 from .config import ConfigError, PortalSettings, Settings
-from .connect import build_connector
+from .connect import build_connector, open_store
 from .daemon_jobs import RESCORE, SYNC, PortalWorker, new_holder
 from .metrics import DaemonMetrics, MetricsServer
-from .state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +157,7 @@ class Daemon:
         self._stop_done = threading.Event()
         self._stop_lock = threading.Lock()
         connectors = {p.name: connector_factory(settings, p, self.clock) for p in chosen}
-        self.store = StateStore(settings.state_url)
+        self.store = open_store(settings)
         self.workers = {
             p.name: PortalWorker(
                 settings, p, connectors[p.name], self.store, self.clock, self.holder, self.metrics, self.stopping.is_set

@@ -29,12 +29,12 @@ from leadstage.sandbox import Sandbox, SandboxConfig
 
 from .cli_report import print_table, report_dict
 from .config import Settings, settings_from_data
-from .connect import build_connector
+from .connect import build_connector, open_store
 from .demo_sales import SYNC_EVERY_DAYS, DemoClock, HubSpotDesk, SalesforceDesk, SalesWeeks, play_sales_weeks
-from .engine import RunOptions, RunSummary, SyncRun
+from .engine import RunSummary
 from .report import FunnelReport, Period, report_from_store
 from .report_html import render_html
-from .state import StateStore
+from .runner import run_options, run_portal
 
 DEMO_TOKEN_ENV = "LEADSTAGE_DEMO_TOKEN"
 DEMO_USER_ENV = "LEADSTAGE_DEMO_USER"
@@ -120,7 +120,7 @@ def run_demo(
             settings = demo_settings(Path(tmp), box, crm)
             portal = settings.portal(DEMO_PORTAL)
             connector = build_connector(settings, portal, clock)
-            store = StateStore(settings.state_url)
+            store = open_store(settings)
             setup = connector.setup()
             if console:
                 what = (
@@ -129,13 +129,9 @@ def run_demo(
                     else f"found {len(setup.existing)} LeadStage_ custom fields"
                 )
                 console.print(f"setup: {what} on the sandbox at {url}")
-            options = RunOptions(
-                overlap=timedelta(minutes=settings.sync.overlap_minutes),
-                first_run_lookback=timedelta(days=settings.sync.first_run_lookback_days),
-            )
 
             def sync() -> RunSummary:
-                return SyncRun(portal.name, portal.model, connector, store, clock.now, options).execute()
+                return run_portal(settings, portal, connector, store, clock, run_options(settings), "demo")
 
             runs = []
             for label in ("first sync", "second sync"):

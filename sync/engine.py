@@ -25,6 +25,7 @@ from leadstage.connectors.base import (
     SweepKind,
     SweepPosition,
     Update,
+    describe,
 )
 from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
@@ -47,7 +48,7 @@ from .engine_types import (
     scoring_time,
 )
 from .failpoints import failpoint
-from .state import ContactRecord, DeadLetter, StateStore, StoredContact
+from .state import CRASHED, ContactRecord, DeadLetter, StateStore, StoredContact
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,11 @@ class SyncRun:
         on_page: Callable[[RunCounts], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_planned: Callable[[Update], None] | None = None,
+        may_write: Callable[[], bool] | None = None,
+        holder: str | None = None,
     ) -> None:
+        """``should_stop`` is asked after every page (a stop signal, a lost lease); ``may_write`` before every write
+        to the CRM (the portal's lease is still ours); ``holder`` names the process in the runs table."""
         self.portal = portal
         self.model = model
         self.connector = connector
@@ -78,6 +83,9 @@ class SyncRun:
         self._on_page = on_page
         self._should_stop = should_stop or (lambda: False)
         self._on_planned = on_planned
+        self._may_write = may_write or (lambda: True)
+        self._holder = holder
+        self.lease_lost = False
         self._dry_stream: dict[str, list[Activity]] = defaultdict(list)
         self.stopped = False
         self._planned: list[dict[str, Any]] = []
@@ -86,31 +94,28 @@ class SyncRun:
         self._calls_at_start = 0
 
     def execute(self) -> RunSummary:
+        """Run to the end (or to a stop request); a run that crashes is recorded as crashed, then re-raised."""
         started = self.now()
         kind = self.options.kind
-        self.run_id = self.store.start_run(self.portal, kind, started)
+        self.run_id = self.store.start_run(self.portal, kind, started, self._holder)
         failpoint("run_started")
         self._calls_at_start = self.connector.api_calls()
         limited_at_start = self.connector.rate_limited()
         status, error, quota = "ok", None, False
         try:
-            if self.options.rescore:
-                self._rescore_stored()
-            elif self.options.replay:
-                self._read_and_evaluate(list(self.options.replay))
-            else:
-                self._ingest_events()
-                if not self.stopped:
-                    self._sweep_contacts()
-                if not self.stopped:
-                    self._evaluate_dirty()
+            self._work()
         except ConnectorError as failure:
             status, error, quota = "failed", str(failure), isinstance(failure, QuotaExhausted)
             log.error("run %d for portal %s stopped: %s", self.run_id, self.portal, failure)
+        except Exception as crash:
+            self._record_crash(crash)
+            raise
         if status == "ok" and self.counts.failed:
             status = "partial"
         if status == "ok" and self.stopped:
             status = "stopped"
+        if self.lease_lost and error is None:
+            error = "the portal's lease was taken over by another worker: the page in hand was not written"
         self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
         self.counts.rate_limited = self.connector.rate_limited() - limited_at_start
         ended = self.now()
@@ -119,6 +124,26 @@ class SyncRun:
         return RunSummary(
             self.run_id, self.portal, kind, status, self.counts, started, ended, error, self._planned, quota
         )
+
+    def _work(self) -> None:
+        if self.options.rescore:
+            self._rescore_stored()
+        elif self.options.replay:
+            self._read_and_evaluate(list(self.options.replay))
+        else:
+            self._ingest_events()
+            if not self.stopped:
+                self._sweep_contacts()
+            if not self.stopped:
+                self._evaluate_dirty()
+
+    def _record_crash(self, crash: Exception) -> None:
+        """A bug or a lost state store: record the run as crashed (if the store still answers), with why."""
+        try:
+            self.counts.api_calls = self.connector.api_calls() - self._calls_at_start
+            self.store.finish_run(self.run_id, CRASHED, self.counts.as_dict(), self.now(), describe(crash))
+        except Exception:
+            log.exception("run %d for portal %s: could not record the crash", self.run_id, self.portal)
 
     # -- positions ------------------------------------------------------------------------------------------
     def _next_position(self, stream: str, full: bool) -> SweepPosition:
@@ -230,27 +255,13 @@ class SyncRun:
         updates: list[Update] = []
         transitions: list[Transition] = []
         for contact in fresh:
-            previous = stored.get(contact.id)
-            invalid = problems(contact, self.model.validation)
-            if invalid:
-                letters.append(DeadLetter(contact.id, "validate", "; ".join(invalid), {"fields": dict(contact.fields)}))
+            decided = self._decide(contact, stored.get(contact.id), activities.get(contact.id, ()), now)
+            if isinstance(decided, DeadLetter):
+                letters.append(decided)
                 self.counts.failed += 1
                 continue
-            try:
-                evaluation = evaluate(
-                    contact,
-                    activities.get(contact.id, ()),
-                    previous.stage if previous else None,
-                    self.model,
-                    now,
-                    scoring_time(now),
-                )
-            except (UnknownSignal, ValueError) as problem:
-                letters.append(DeadLetter(contact.id, "evaluate", str(problem), {"fields": dict(contact.fields)}))
-                self.counts.failed += 1
-                continue
+            update, record, evaluation = decided
             self.counts.evaluated += 1
-            update, record = self._diff(contact, previous, evaluation)
             records.append(record)
             transitions.extend(evaluation.decision.transitions)
             if update is None:
@@ -285,6 +296,32 @@ class SyncRun:
         if len(self._pending) >= self.connector.write_batch:
             self._flush()
         self._report()
+
+    def _decide(
+        self, contact: Contact, previous: StoredContact | None, activities: Sequence[Activity], now: datetime
+    ) -> tuple[Update | None, ContactRecord, Evaluation] | DeadLetter:
+        """Validate, evaluate and diff one contact; whatever goes wrong with it becomes its dead letter.
+
+        One record's trouble (a value no rule expected, a bug) never stops the page: only the CRM or the state
+        store failing as a whole fails a run.
+        """
+        phase = "validate"
+        try:
+            invalid = problems(contact, self.model.validation)
+            if invalid:
+                return DeadLetter(contact.id, phase, "; ".join(invalid), {"fields": dict(contact.fields)})
+            phase = "evaluate"
+            previous_stage = previous.stage if previous else None
+            evaluation = evaluate(contact, activities, previous_stage, self.model, now, scoring_time(now))
+            phase = "diff"
+            update, record = self._diff(contact, previous, evaluation)
+        except UnknownSignal as problem:
+            return DeadLetter(contact.id, phase, str(problem), {"fields": dict(contact.fields)})
+        except Exception as error:
+            log.warning("contact %s: %s failed: %s", contact.id, phase, describe(error), exc_info=error)
+            reason = f"{phase} failed: {describe(error)}"
+            return DeadLetter(contact.id, phase, reason, {"fields": dict(contact.fields)})
+        return update, record, evaluation
 
     def _flush(self) -> None:
         """Write the updates gathered so far, then commit their outcome with the position they lead up to.
@@ -387,6 +424,11 @@ class SyncRun:
         return Update(contact.id, changes, evaluation.clear_first & frozenset(changes)), record
 
     def _write(self, updates: Sequence[Update], position: SweepPosition | None) -> None:
+        if not self._may_write():
+            # Another worker holds the portal now: write nothing more. The decisions are committed and the position
+            # not moved, so whoever works the portal next writes what these updates carried.
+            self.lease_lost = self.stopped = True
+            return
         failpoint("before_write")
         result = self.connector.write(updates)
         failpoint("after_write")

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from leadstage.connectors.base import SweepKind, SweepPosition
 from leadstage.mapping.model import Activity, Stage, StageState
 
 from . import state_schema as t
+from .state_migrate import SchemaTooNew, ensure_schema
 from .state_ops import DeadLetter, LeasesHistoryLetters, holder_gone
 from .state_sql import IN_CHUNK, chunks, insert_ignore, sqlite_pragmas, upsert
 
@@ -83,9 +85,21 @@ def _entered_from_json(data: Mapping[str, str]) -> dict[Stage, datetime]:
     return {Stage(name): datetime.fromisoformat(moment) for name, moment in data.items()}
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+RUNNING, CRASHED = "running", "crashed"
+
+
 def safe_url(url: str) -> str:
-    """The URL as it may appear in logs and errors: any password masked."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL as it may appear in logs and errors: any password masked (and nothing of a non-URL)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+class StateStoreError(Exception):
+    """The state store cannot be used: not a database URL, an unsupported database, no driver, unreachable, or
+    written by a newer leadstage. The message never holds a password."""
 
 
 class StateStore(LeasesHistoryLetters):
@@ -93,13 +107,17 @@ class StateStore(LeasesHistoryLetters):
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, echo=echo, future=True)
+        self.engine: Engine = _engine(url, echo)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", sqlite_pragmas)
-        t.metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).first() is None:
-                conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+        try:
+            self.schema_created = ensure_schema(self.engine)
+        except SchemaTooNew as error:
+            self.engine.dispose()
+            raise StateStoreError(str(error)) from None
+        except DBAPIError as error:
+            self.engine.dispose()
+            raise StateStoreError(f"cannot open {safe_url(url)}: {_first_line(error.orig)}") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -115,14 +133,45 @@ class StateStore(LeasesHistoryLetters):
             yield conn
 
     # -- runs -------------------------------------------------------------------------------------------------
-    def start_run(self, portal: str, kind: str, now: datetime) -> int:
+    def start_run(self, portal: str, kind: str, now: datetime, holder: str | None = None) -> int:
+        """Record a run as running; ``holder`` names its process (see ``close_abandoned_runs``)."""
         with self.transaction() as conn:
             result = conn.execute(
-                insert(t.runs).values(portal=portal, kind=kind, started_at=now, status="running", counts={})
+                insert(t.runs).values(
+                    portal=portal, kind=kind, started_at=now, status=RUNNING, counts={}, holder=holder
+                )
             )
             key = result.inserted_primary_key
             assert key is not None
             return int(key[0])
+
+    def close_abandoned_runs(self, portal: str | None, now: datetime) -> list[int]:
+        """Mark ``crashed`` the runs still recorded as running whose process is gone; returns their ids.
+
+        A run is gone when its process ran on this host and no longer does, or when it wrote (held the portal's
+        lease) and that lease is no longer its own: it expired without renewal or another worker took it over.
+        A dry run on another host holds no lease, so it is left alone until its own process ends it.
+        """
+        query = select(t.runs.c.id, t.runs.c.portal, t.runs.c.kind, t.runs.c.holder).where(t.runs.c.status == RUNNING)
+        if portal is not None:
+            query = query.where(t.runs.c.portal == portal)
+        with self.engine.connect() as conn:
+            running = conn.execute(query).all()
+        gone = [
+            run_id
+            for run_id, run_portal, kind, holder in running
+            if (holder is not None and holder_gone(holder))
+            or (not kind.endswith("dry-run") and self.lease_holder(run_portal, now) != holder)
+        ]
+        if gone:
+            with self.transaction() as conn:
+                conn.execute(
+                    update(t.runs)
+                    .where(t.runs.c.id.in_(gone), t.runs.c.status == RUNNING)
+                    .values(status=CRASHED, ended_at=now, error="the process running it ended without finishing it")
+                )
+            log.warning("marked run(s) %s crashed: their process is gone", ", ".join(map(str, gone)))
+        return gone
 
     def finish_run(
         self, run_id: int, status: str, counts: Mapping[str, Any], now: datetime, error: str | None = None
@@ -398,6 +447,28 @@ class StateStore(LeasesHistoryLetters):
             return int(result.rowcount or 0)
 
 
+def _engine(url: str, echo: bool) -> Engine:
+    try:
+        engine = create_engine(url, echo=echo, future=True)
+    except ArgumentError:
+        raise StateStoreError(
+            "not a database URL; use sqlite:///path/to/leadstage.db or postgresql+psycopg://user@host/db"
+        ) from None
+    except (NoSuchModuleError, ImportError) as error:
+        name = getattr(error, "name", None) or str(error).rsplit(":", 1)[-1].strip()
+        hint = " (pip install 'leadstage[postgres]')" if "postgres" in url.split(":", 1)[0] else ""
+        raise StateStoreError(f"no database driver for {safe_url(url)}: {name} is not installed{hint}") from None
+    if engine.dialect.name not in SUPPORTED_BACKENDS:
+        engine.dispose()
+        raise StateStoreError(f"{engine.dialect.name} is not supported as a state store; use SQLite or PostgreSQL")
+    return engine
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error or "unknown error").strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _stored(row: Mapping[Any, Any]) -> StoredContact:
     stage = StageState(
         stage=Stage(row["stage"]),
@@ -417,4 +488,13 @@ def _stored(row: Mapping[Any, Any]) -> StoredContact:
     )
 
 
-__all__ = ["ContactRecord", "DeadLetter", "StateStore", "StoredContact", "holder_gone", "safe_url"]
+__all__ = [
+    "CRASHED",
+    "ContactRecord",
+    "DeadLetter",
+    "StateStore",
+    "StateStoreError",
+    "StoredContact",
+    "holder_gone",
+    "safe_url",
+]

@@ -102,10 +102,14 @@ class LeasesHistoryLetters:
                 "reason": tr.reason,
                 "source": tr.source.value,
                 "run_id": run_id,
+                "at_source": tr.at_source,
+                "transition_key": tr.key,
             }
             for tr in transitions
         ]
-        insert_ignore(conn, t.stage_history, rows, ("portal", "contact_id", "to_stage", "at"))
+        # A move already recorded (same contact, from the same stage entered at the same time, to the same stage)
+        # is not recorded again, whichever run decided it and whatever moment it called now.
+        insert_ignore(conn, t.stage_history, rows)
 
     def history(self, portal: str, contact_id: str | None = None) -> list[dict[str, Any]]:
         query = select(t.stage_history).where(t.stage_history.c.portal == portal).order_by(t.stage_history.c.id)

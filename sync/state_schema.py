@@ -21,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
+# The version of the tables below; ``state_migrate`` creates them or brings an older store up to it.
+SCHEMA_VERSION = 2
 ID = String(64)
 PORTAL = String(100)
 
@@ -114,7 +115,14 @@ stage_history = Table(
     Column("reason", Text, nullable=False),
     Column("source", String(10), nullable=False),
     Column("run_id", Integer),
+    # Where ``at`` came from: "computed" (leadstage's own promotion), "crm:<field>" (a stage date the CRM keeps),
+    # or "crm:modified" (the record's last modification, when the CRM keeps no date for the stage). v2.
+    Column("at_source", String(160)),
+    # The transition's identity: from which stage entered when, to which stage (see ``transition_key``). Two runs
+    # deciding the same move from the same state agree on it, whatever moment each calls now. v2.
+    Column("transition_key", String(200)),
     UniqueConstraint("portal", "contact_id", "to_stage", "at", name="uq_stage_history_once"),
+    Index("uq_stage_history_transition", "portal", "contact_id", "transition_key", unique=True),
     Index("ix_stage_history_at", "portal", "at"),
 )
 
@@ -130,6 +138,9 @@ runs = Table(
     Column("counts", JSON, nullable=False),
     Column("error", Text),
     Column("duration_s", Float),
+    # The process that runs it (``role:host:pid:tag``, as in the leases table): a run left "running" by a process
+    # that is gone is marked crashed by the next run or by ``leadstage runs``. v2.
+    Column("holder", String(200)),
 )
 
 dead_letters = Table(

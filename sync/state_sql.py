@@ -35,16 +35,18 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tup
     conn.execute(statement, rows)
 
 
-def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...] = ()) -> None:
+    """Insert the rows that conflict with none already there (on ``keys``; on any unique key when empty)."""
     if not rows:
         return
-    statement = dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
+    statement = dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(keys) or None)
     conn.execute(statement, rows)
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # The wait first: switching a new file to WAL takes a lock another process may hold for a moment.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

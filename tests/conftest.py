@@ -23,7 +23,8 @@ from leadstage.sync import failpoints
 from leadstage.sync.config import PortalSettings, Settings, load_settings, settings_from_data
 from leadstage.sync.connect import build_connector
 from leadstage.sync.demo import example_config_text
-from leadstage.sync.engine import RunOptions, RunSummary, SyncRun
+from leadstage.sync.engine import RunSummary, SyncRun
+from leadstage.sync.runner import run_options
 from leadstage.sync.state import StateStore, safe_url
 
 TOKEN = "test-token-4f1c9a"
@@ -161,11 +162,7 @@ class Harness:
     box: Sandbox
 
     def run(self, **options: Any) -> RunSummary:
-        opts = RunOptions(
-            overlap=timedelta(minutes=self.settings.sync.overlap_minutes),
-            first_run_lookback=timedelta(days=self.settings.sync.first_run_lookback_days),
-            **options,
-        )
+        opts = run_options(self.settings, **options)
         return SyncRun(self.portal.name, self.portal.model, self.connector, self.store, self.clock.now, opts).execute()
 
     def fresh_connector(self) -> Connector:

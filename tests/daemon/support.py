@@ -53,10 +53,9 @@ def free_port() -> int:
 
 
 def daemon_config(folder: Path, base_url: str, **daemon: Any) -> dict[str, Any]:
-    """The example config pointed at the sandbox: no metrics endpoint unless asked, a short event lookback."""
+    """The example config pointed at the sandbox: no metrics endpoint unless asked, no rescore job."""
     folder.mkdir(parents=True, exist_ok=True)
     data = config_data(folder, base_url)
-    data["sync"]["first_run_lookback_days"] = 1.0
     data["daemon"].update({"metrics_port": 0, **daemon})
     data["portals"]["main"]["rescore_every_hours"] = 0
     return data

@@ -135,7 +135,7 @@ def test_a_backfill_waits_for_no_one_and_refuses_a_portal_someone_works(portal, 
 
     result = runner.invoke(app, ["backfill", "-c", str(path), "--since", SINCE, "--until", UNTIL])
 
-    assert result.exit_code == 1 and "being worked by daemon:host:1" in result.output
+    assert result.exit_code == 3 and "being worked by daemon:host:1" in result.output
     assert "contacts.batch_update" not in box.counts()
 
 
