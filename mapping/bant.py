@@ -19,7 +19,7 @@ from .compiled_activities import MEMO_LIMIT, ActivityPlan, Matcher, MatcherAges,
 from .compiled_time import epoch_microseconds
 from .conditions import Condition, Where, describe_where
 from .model import Activity, Contact, Grade
-from .scoring import SECONDS_PER_DAY
+from .scoring import DEFAULT_MAX_FUTURE_DAYS, SECONDS_PER_DAY
 
 CRITERIA: tuple[str, ...] = ("budget", "authority", "need", "timeline")
 
@@ -227,9 +227,17 @@ BantStep: TypeAlias = tuple[str | None, int, float, dict[str | int | None, Crite
 BantPlan: TypeAlias = tuple[tuple[str, tuple[BantStep, ...], dict[tuple[str, ...], CriterionResult]], ...]
 
 
-def grade(contact: Contact, activities: Iterable[Activity], model: BantModel, now: datetime) -> BantResult:
-    """Grade a contact by BANT from its fields and its activities as of ``now``."""
-    found, _ = model.activity_plan.ages(activities, epoch_microseconds(now))
+def grade(
+    contact: Contact,
+    activities: Iterable[Activity],
+    model: BantModel,
+    now: datetime,
+    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS,
+) -> BantResult:
+    """Grade a contact by BANT from its fields and its activities as of ``now`` (activities dated more than
+    ``max_future_days`` ahead are not looked at, as in scoring)."""
+    as_of_us = epoch_microseconds(now)
+    found, _ = model.activity_plan.ages(activities, as_of_us, as_of_us + round(max_future_days * 86_400e6))
     return grade_found(contact, found, model.plan, model.grades)
 
 

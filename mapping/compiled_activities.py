@@ -21,6 +21,7 @@ from .model import Activity, ActivityKind
 MEMO_LIMIT = 4096
 _MICROSECONDS = 1_000_000
 _BEFORE_ANY_TIME = -(1 << 80)  # microseconds: earlier than any datetime
+_AFTER_ANY_TIME = 1 << 80
 
 Matcher: TypeAlias = tuple[frozenset[str], Where]
 # Matcher positions an activity satisfies.
@@ -85,15 +86,23 @@ class ActivityPlan:
         if len(self._by_kind) < MEMO_LIMIT:
             self._by_kind[kind] = None
 
-    def ages(self, activities: Iterable[Activity], as_of_us: int) -> tuple[MatcherAges, Activity | None]:
+    def ages(
+        self, activities: Iterable[Activity], as_of_us: int, until_us: int = _AFTER_ANY_TIME
+    ) -> tuple[MatcherAges, Activity | None]:
         """For each matcher, the sorted ages in seconds (as of ``as_of_us``) of the activities it matched; and
-        the latest activity of any kind (the first of equals), or None."""
+        the latest activity of any kind (the first of equals), or None.
+
+        Activities dated after ``until_us`` are not looked at (a date years ahead is bad data, not an activity
+        that stays recent forever); ones between ``as_of_us`` and it (a meeting booked for next week) are age 0.
+        """
         by_kind = self._by_kind
         found: MatcherAges = [None] * len(self.matchers)
         latest: Activity | None = None
         latest_us = _BEFORE_ANY_TIME
         for activity in activities:
             epoch_us = activity.epoch_us
+            if epoch_us > until_us:
+                continue
             if epoch_us > latest_us:
                 latest_us = epoch_us
                 latest = activity

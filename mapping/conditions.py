@@ -4,6 +4,10 @@ A condition is told the value (a string as the CRM sent it, or None when the CRM
 whether it holds. The caller looked the value up, so it knows the value seen; ``describe()`` gives the
 rule's own words for explanations ("matches regex '(?i)vp'", "is between 50 and 5,000").
 
+Regular expressions run on RE2, a linear-time engine: no pattern, however written, can make matching take longer
+than a pass over the text (Python's ``re`` backtracks, and ``(a+)+$`` on forty a's and a "!" would spin for
+hours). RE2 has no lookaround and no backreferences; such a pattern is refused when the config is loaded.
+
 Text comparisons ignore case (and, for ``equals``/``one_of``, surrounding spaces). Numbers are read leniently
 because CRMs send strings: "1,200", "1.5e6", "$5,000,000", HubSpot's employee ranges "100-500" (read as the
 lower bound, 100) and "1000+" (1000). A value that is not a number makes a range condition false.
@@ -17,7 +21,9 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
+
+import re2
 
 # "1,200", "1200.5", "1.5e6", optionally after a currency sign, optionally followed by the open end of a
 # range ("1000+") or its upper bound ("100-500", "100 to 500"): the number read is always the first one.
@@ -89,22 +95,46 @@ class OneOf:
         return "is one of " + ", ".join(repr(choice) for choice in self.choices)
 
 
+class RegexError(ValueError):
+    """A pattern RE2 cannot compile (bad syntax, or a feature RE2 leaves out: lookaround, backreferences)."""
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the error is raised, and reported by whoever compiles: not also printed by RE2
+
+
+def compile_regex(pattern: str) -> Any:
+    """``pattern`` compiled by RE2 (linear-time matching); RegexError saying why when RE2 refuses it."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0] if error.args else "invalid pattern"
+        raise RegexError(reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Regex:
-    """Holds when ``pattern`` is found anywhere in the value (``re.search``); case as the pattern says."""
+    """Holds when ``pattern`` is found anywhere in the value (a search); case as the pattern says.
 
-    pattern: re.Pattern[str]
+    ``compiled`` is the RE2 pattern (see the module docstring).
+    """
+
+    pattern: str
+    compiled: Any = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", compile_regex(self.pattern))
 
     @classmethod
     def compile(cls, pattern: str) -> Regex:
-        """A regex condition from pattern text; raises ``re.error`` for a bad pattern."""
-        return cls(re.compile(pattern))
+        """A regex condition from pattern text; raises RegexError for a pattern RE2 cannot take."""
+        return cls(pattern)
 
     def holds(self, value: str | None) -> bool:
-        return value is not None and self.pattern.search(value) is not None
+        return value is not None and self.compiled.search(value) is not None
 
     def describe(self) -> str:
-        return f"matches regex {self.pattern.pattern!r}"
+        return f"matches regex {self.pattern!r}"
 
 
 @dataclass(frozen=True, slots=True)

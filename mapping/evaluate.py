@@ -104,7 +104,8 @@ def evaluate(
     moment = as_of or now
     compiled = model.compiled
     scoring = model.scoring
-    found, latest = compiled.activity_plan.ages(activities, _as_of_us(moment))
+    as_of_us = _as_of_us(moment)
+    found, latest = compiled.activity_plan.ages(activities, as_of_us, as_of_us + scoring.max_future_us)
     fit = fit_points(contact, scoring.fit_plan)
     engagement = engagement_points(found, compiled.engagement_plan, scoring.max_age_seconds, compiled.windows)
     scored = score_result(fit, engagement, scoring)

@@ -26,6 +26,9 @@ SECONDS_PER_DAY = 86_400.0
 MAX_POINTS = 100.0
 DEFAULT_HALF_LIFE_DAYS = 30.0
 DEFAULT_WEIGHT = 0.5
+# Activities dated further ahead than this are bad data and not looked at (a meeting booked for next month counts,
+# from now on, as if it were today; one dated 9999-12-31 would otherwise stay "recent" forever).
+DEFAULT_MAX_FUTURE_DAYS = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +79,22 @@ class ScoringModel:
     engagement_weight: float = DEFAULT_WEIGHT
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     max_age_days: float | None = None
+    max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
     # Built once here so that scoring a person is one pass over the activities (see compiled_activities) and
     # one loop over the rules, with every per-rule constant at hand.
     activity_plan: ActivityPlan = dataclasses.field(init=False, repr=False, compare=False)
     fit_plan: FitPlan = dataclasses.field(init=False, repr=False, compare=False)
     engagement_plan: EngagementPlan = dataclasses.field(init=False, repr=False, compare=False)
     max_age_seconds: float = dataclasses.field(init=False, repr=False, compare=False)
+    max_future_us: int = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.half_life_days > 0:
             raise ValueError(f"half_life_days must be above 0, got {self.half_life_days}")
         if self.max_age_days is not None and not self.max_age_days > 0:
             raise ValueError(f"max_age_days must be above 0 (or None for no limit), got {self.max_age_days}")
+        if not self.max_future_days >= 0:
+            raise ValueError(f"max_future_days must be 0 or more, got {self.max_future_days}")
         if not (self.fit_weight >= 0 and self.engagement_weight >= 0):
             raise ValueError("fit_weight and engagement_weight must be 0 or more")
         plan, (slots,) = compile_matchers([self.matchers()])
@@ -96,6 +103,7 @@ class ScoringModel:
         object.__setattr__(self, "fit_plan", compile_fit_rules(self.fit_rules))
         object.__setattr__(self, "engagement_plan", self.compile_engagement(slots))
         object.__setattr__(self, "max_age_seconds", max_age)
+        object.__setattr__(self, "max_future_us", round(self.max_future_days * SECONDS_PER_DAY * 1_000_000))
 
     def matchers(self) -> list[Matcher]:
         """What each engagement rule looks for in an activity, in rule order."""
@@ -184,7 +192,8 @@ def capped(total: float, cap: float | None) -> float:
 
 def score(contact: Contact, activities: Iterable[Activity], model: ScoringModel, now: datetime) -> ScoreResult:
     """Score a contact from its fields and its activities as of ``now``."""
-    found, _ = model.activity_plan.ages(activities, epoch_microseconds(now))
+    as_of_us = epoch_microseconds(now)
+    found, _ = model.activity_plan.ages(activities, as_of_us, as_of_us + model.max_future_us)
     engagement = engagement_points(found, model.engagement_plan, model.max_age_seconds, NO_WINDOWS)
     return score_result(fit_points(contact, model.fit_plan), engagement, model)
 

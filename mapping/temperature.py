@@ -61,7 +61,8 @@ def temperature(
     activities: Iterable[Activity], scoring_model: ScoringModel, temp_model: TemperatureModel, now: datetime
 ) -> TemperatureResult:
     """The temperature of a person from their activities as of ``now``, by the engagement rules' points."""
-    found, _ = scoring_model.activity_plan.ages(activities, epoch_microseconds(now))
+    as_of_us = epoch_microseconds(now)
+    found, _ = scoring_model.activity_plan.ages(activities, as_of_us, as_of_us + scoring_model.max_future_us)
     *_, hot, warm = engagement_points(
         found, scoring_model.engagement_plan, scoring_model.max_age_seconds, window_limits(temp_model)
     )

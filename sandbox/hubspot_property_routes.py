@@ -109,7 +109,7 @@ class PropertyRoutes:
     def _options(raw: Any, ptype: str | None) -> list[dict[str, Any]]:
         if ptype == TYPE_BOOL and not raw:
             return make_options(["true", "false"], ["Yes", "No"])
-        if ptype != TYPE_ENUMERATION:
+        if ptype not in (TYPE_ENUMERATION, TYPE_BOOL):  # HubSpot keeps a boolean's options as given
             return []
         if not isinstance(raw, list) or not raw:
             raise ApiError(400, "Enumeration properties need a non-empty 'options' list")

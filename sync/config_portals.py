@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -175,15 +177,43 @@ class PortalSection(BaseModel):
             from apscheduler.triggers.cron import CronTrigger
 
             try:
-                CronTrigger.from_crontab(expression, timezone="UTC")
+                trigger = CronTrigger.from_crontab(expression, timezone="UTC")
             except ValueError as error:
                 raise ValueError(f'not a cron expression ({error}); e.g. "*/5 * * * *"') from None
+            if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+                raise ValueError(f"{expression!r} never fires (no such date, e.g. 31 February); check day and month")
         return expression
+
+    @field_validator("base_url", "login_url", "instance_url")
+    @classmethod
+    def _crm_url(cls, url: str | None) -> str | None:
+        return None if url is None else check_crm_url(url)
 
     @field_validator("web_events", "campaign_kinds")
     @classmethod
     def _known_kinds(cls, mapping: dict[str, str] | None) -> dict[str, str] | None:
         return _check_kinds(mapping)
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_crm_url(url: str) -> str:
+    """A CRM address: https (plain http only to this machine, for the sandbox), a host, and no credentials or
+    query in it (a token in the URL would be a secret written in the config file)."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "the URL holds credentials (user:secret@); secrets never go in the config file: remove them and name "
+            "the environment variable that holds the secret (token_env, password_env, ...)"
+        )
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"not an https URL: {url[:80]!r} (e.g. https://api.hubapi.com)")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError("plain http is only allowed to this machine (the sandbox); use https")
+    if parts.query or parts.fragment:
+        raise ValueError("give the bare address, without ?query or #fragment (tokens never go in the URL)")
+    return url
 
 
 def read_env(path: Path, key: str, variable: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
@@ -24,11 +23,14 @@ from leadstage.mapping.conditions import (
     Present,
     Range,
     Regex,
+    RegexError,
     Where,
+    compile_regex,
 )
 from leadstage.mapping.model import ActivityKind
 from leadstage.mapping.scoring import (
     DEFAULT_HALF_LIFE_DAYS,
+    DEFAULT_MAX_FUTURE_DAYS,
     DEFAULT_WEIGHT,
     EngagementRule,
     FitRule,
@@ -112,12 +114,14 @@ class _OperatorKeys(_Section):
     def _regex_compiles(cls, pattern: str | None) -> str | None:
         if pattern is not None:
             try:
-                re.compile(pattern)
-            except re.error as error:
+                compile_regex(pattern)
+            except RegexError as error:
                 raise ValueError(
-                    f'invalid regex {pattern!r}: {error}; fix the pattern (in a TOML "..." string write '
-                    "a backslash as \\\\, or use a '...' literal string)"
-                ) from error
+                    f"invalid regex {pattern!r}: {error}. Patterns run on RE2 (linear time, so none can hang a "
+                    "run): no lookahead/lookbehind and no backreferences; for \"X but not Y\" write a second rule "
+                    "with negative points. In a TOML \"...\" string write a backslash as \\\\, or use a '...' "
+                    "literal string"
+                ) from None
         return pattern
 
     @field_validator("one_of")
@@ -245,6 +249,7 @@ class ScoringSection(_Section):
     engagement_weight: NonNegativeNumber = DEFAULT_WEIGHT
     half_life_days: PositiveNumber = DEFAULT_HALF_LIFE_DAYS
     max_age_days: PositiveNumber | None = None
+    max_future_days: NonNegativeNumber = DEFAULT_MAX_FUTURE_DAYS
     fit: list[FitRuleSpec] = []
     engagement: list[EngagementRuleSpec] = []
 
@@ -382,6 +387,7 @@ def build_scoring_model(section: ScoringSection) -> ScoringModel:
         engagement_weight=section.engagement_weight,
         half_life_days=section.half_life_days,
         max_age_days=section.max_age_days,
+        max_future_days=section.max_future_days,
     )
 
 

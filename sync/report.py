@@ -6,11 +6,13 @@ README ("Funnel report") and the HTML page's footnotes say the same.
 
 - Period: ``[since, until)`` in UTC. Rows at or after ``until`` are ignored altogether, so a report for a past
   period reads the same whenever it is run.
-- First sight: the row written when leadstage reads a contact for the first time (``from_stage`` NULL). Its time
-  is the CRM's last modification of the record, not the moment the contact reached that stage, and the first
-  sync sees the whole existing portal at once. So a first sight is never an entry, never starts a measured stay,
-  and never counts in conversions or the SLA. It does say where the contact stood: the contact's next row is a
-  real entry, and a contact still at its first-sight stage counts as open there.
+- First sight: the row written when leadstage reads a contact for the first time (``from_stage`` NULL). When the
+  CRM keeps the date the contact entered that stage (HubSpot's lifecycle stage dates, Salesforce's ConvertedDate
+  or a date field the config names), the row carries that date and is an entry like any other. Otherwise its
+  time is the CRM's last modification of the record, not the moment the contact reached that stage, and the
+  first sync sees the whole existing portal at once: such an undated first sight is never an entry, never starts
+  a measured stay, and never counts in conversions or the SLA. It does say where the contact stood: the
+  contact's next row is a real entry, and a contact still at its first-sight stage counts as open there.
 - Entry: any other row; it enters its ``to_stage`` at ``at``. A contact re-MQL'd after a recycle enters MQL
   a second time (two MQL entries, two hand-overs).
 - Episode of an entry into stage A: the contact's later rows (id order), up to and including the first one into
@@ -44,7 +46,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from leadstage.mapping.model import Stage
+from leadstage.mapping.model import AT_MODIFIED, Stage
 
 from . import state_schema as t
 from .state import StateStore
@@ -77,10 +79,12 @@ class HistoryRow:
     to_stage: Stage
     at: datetime
     source: str = "crm"
+    dated: bool = False  # ``at`` is a stage date the CRM keeps, not a record's last modification
 
     @property
     def first_sight(self) -> bool:
-        return self.from_stage is None
+        """An undated first sight (see the module docstring): where the contact stood, not an entry."""
+        return self.from_stage is None and not self.dated
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +395,15 @@ def load_history(store: StateStore, portal: str, before: datetime | None = None)
     after = 0
     while True:
         query = (
-            select(history.id, history.contact_id, history.from_stage, history.to_stage, history.at, history.source)
+            select(
+                history.id,
+                history.contact_id,
+                history.from_stage,
+                history.to_stage,
+                history.at,
+                history.source,
+                history.at_source,
+            )
             .where(history.portal == portal, history.id > after)
             .order_by(history.id)
             .limit(LOAD_BATCH)
@@ -410,8 +422,14 @@ def load_history(store: StateStore, portal: str, before: datetime | None = None)
                 Stage(row.to_stage),
                 row.at,
                 str(row.source),
+                dated=is_crm_stage_date(row.at_source),
             )
         after = int(batch[-1].id)
+
+
+def is_crm_stage_date(at_source: str | None) -> bool:
+    """Whether a history row's time is a stage date the CRM keeps (not its last modification, not computed)."""
+    return at_source is not None and at_source.startswith("crm:") and at_source != AT_MODIFIED
 
 
 def load_field(store: StateStore, portal: str, name: str) -> dict[str, str | None]:

@@ -202,7 +202,7 @@ def test_kinds_lists_several_activity_kinds() -> None:
         pytest.param(
             {"fit": [FIT, FIT | {"name": "Other"}, FIT | {"name": "Bad", "regex": "(?i)(vp|head"}]},
             ("fit", 2, "regex"),
-            "invalid regex '(?i)(vp|head': missing ), unterminated subpattern at position 4; fix the pattern",
+            "invalid regex '(?i)(vp|head': missing ): (?i)(vp|head. Patterns run on RE2",
             id="bad regex",
         ),
         pytest.param(

@@ -1,0 +1,136 @@
+"""One poisoned record, at any stage of the pipeline, costs that record alone: it is dead-lettered with its reason,
+every other contact of its page is scored and written, and the next run (dry or not) does not stall on it.
+
+Some poisons come from the CRM's data (a date beyond any calendar, a record without properties, a missing
+required field); others stand for a bug that shows on one record only, injected where that stage runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+import leadstage.connectors.hubspot as hubspot_connector
+import leadstage.sync.engine as engine
+from tests.conftest import make_harness, make_sandbox
+
+N = 40
+VICTIM = "105"
+BEYOND_ANY_CALENDAR = "99999999999999999999"  # epoch ms: datetime.fromtimestamp raises OSError (EOVERFLOW)
+
+
+def _bug_for_the_victim(function):
+    """``function``, except that for the victim it fails the way a bug would."""
+
+    def wrapped(*args, **kwargs):
+        if any(getattr(arg, "id", None) == VICTIM or arg == VICTIM for arg in args):
+            raise ZeroDivisionError("division by zero")
+        return function(*args, **kwargs)
+
+    return wrapped
+
+
+def _read(box, monkeypatch):
+    box.hubspot.corrupt(VICTIM, properties=None)
+
+
+def _convert_a_date_beyond_any_calendar(box, monkeypatch):
+    box.hubspot.corrupt(VICTIM, updatedAt=None, properties={"lastmodifieddate": BEYOND_ANY_CALENDAR})
+
+
+def _convert_a_bad_stage_date(box, monkeypatch):
+    box.hubspot.corrupt(VICTIM, properties={"hs_lifecyclestage_subscriber_date": BEYOND_ANY_CALENDAR})
+
+
+def _convert_bug(box, monkeypatch):
+    original = hubspot_connector.to_contact
+
+    def to_contact(obj, *args, **kwargs):
+        if obj.get("id") == VICTIM:
+            raise KeyError("hs_object_id")
+        return original(obj, *args, **kwargs)
+
+    monkeypatch.setattr(hubspot_connector, "to_contact", to_contact)
+
+
+def _validate(box, monkeypatch):
+    box.hubspot.corrupt(VICTIM, properties={"email": None})
+
+
+def _evaluate_bug(box, monkeypatch):
+    monkeypatch.setattr(engine, "evaluate", _bug_for_the_victim(engine.evaluate))
+
+
+def _diff_bug(box, monkeypatch):
+    monkeypatch.setattr(engine.SyncRun, "_diff", _bug_for_the_victim(engine.SyncRun._diff))
+
+
+def _write_unwritable_value(box, monkeypatch):
+    original = engine.SyncRun._diff
+
+    def diff(self, contact, previous, evaluation):
+        update, record = original(self, contact, previous, evaluation)
+        if contact.id == VICTIM and update is not None:  # a value no CRM field stands for (a bug)
+            update = replace(update, values={**update.values, "no_such_output": "1"})
+        return update, record
+
+    monkeypatch.setattr(engine.SyncRun, "_diff", diff)
+
+
+def _write_refused(box, monkeypatch):
+    box.hubspot.reject_writes({VICTIM}, "Property values were not valid: leadstage_grade")
+
+
+STAGES = {
+    "read: a record without properties": (_read, "read", "the record has no properties"),
+    "convert: lastmodifieddate beyond any calendar": (
+        _convert_a_date_beyond_any_calendar,
+        "read",
+        "updatedAt is not a valid date: '99999999999999999999'",
+    ),
+    "convert: a stage date beyond any calendar": (
+        _convert_a_bad_stage_date,
+        "read",
+        "property hs_lifecyclestage_subscriber_date is not a valid date",
+    ),
+    "convert: a bug on one record": (_convert_bug, "read", "cannot be read: KeyError: 'hs_object_id'"),
+    "validate: a required field missing": (_validate, "validate", "email is missing"),
+    "evaluate: a bug on one record": (_evaluate_bug, "evaluate", "evaluate failed: ZeroDivisionError"),
+    "diff: a bug on one record": (_diff_bug, "diff", "diff failed: ZeroDivisionError"),
+    "write: a value the CRM cannot take": (
+        _write_unwritable_value,
+        "write",
+        "cannot be written: KeyError: 'no_such_output'",
+    ),
+    "write: refused by the CRM": (_write_refused, "write", "Property values were not valid"),
+}
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_a_poisoned_record_costs_only_itself_at_every_stage_and_never_stalls_the_portal(
+    tmp_path, clock, monkeypatch, stage
+):
+    box = make_sandbox(clock, contacts=N)
+    try:
+        h = make_harness(tmp_path, box, clock, monkeypatch)
+        h.connector.setup()
+        poison, phase, reason = STAGES[stage]
+        poison(box, monkeypatch)
+
+        dry = h.run(dry_run=True)
+        run = h.run()
+        again = h.run(full=True)
+
+        writes = phase == "write"  # a dry run writes nothing, so meets no write-stage poison
+        assert dry.counts.failed == (0 if writes else 1) and dry.status == ("ok" if writes else "partial")
+        assert run.status == "partial" and run.exit_code == 1
+        assert run.counts.pulled == N and run.counts.failed == 1 and run.counts.evaluated == N - (not writes)
+        letters = h.store.dead_letters("main")
+        assert {letter["contact_id"] for letter in letters} == {VICTIM}
+        assert letters[0]["phase"] == phase and reason in letters[0]["reason"]
+        others = [cid for cid in box.hubspot.contacts if cid != VICTIM]
+        assert all(box.hubspot.contacts[cid].get("leadstage_score") for cid in others)  # the page went through
+        assert again.status == "partial" and again.counts.failed == 1  # the next run is not stuck on it
+    finally:
+        box.stop()
