@@ -118,7 +118,7 @@ class _OperatorKeys(_Section):
             except RegexError as error:
                 raise ValueError(
                     f"invalid regex {pattern!r}: {error}. Patterns run on RE2 (linear time, so none can hang a "
-                    "run): no lookahead/lookbehind and no backreferences; for \"X but not Y\" write a second rule "
+                    'run): no lookahead/lookbehind and no backreferences; for "X but not Y" write a second rule '
                     "with negative points. In a TOML \"...\" string write a backslash as \\\\, or use a '...' "
                     "literal string"
                 ) from None

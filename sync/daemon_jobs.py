@@ -120,7 +120,6 @@ class PortalWorker:
             self._store,
             self._clock.now,
             run_options(self._settings, rescore=kind == RESCORE),
-            on_page=lambda _counts: lease.renew(),
             should_stop=lambda: not lease.renew_if_due() or self._stopping(),
             may_write=lease.renew,
             holder=self.holder,

@@ -13,6 +13,7 @@ from leadstage.mapping.conditions import (
     Present,
     Range,
     Regex,
+    RegexError,
     describe_where,
     parse_number,
     where_holds,
@@ -116,6 +117,21 @@ def test_values_that_are_not_numbers_read_as_none(text: str) -> None:
 )
 def test_conditions_describe_themselves_for_explanations(condition: Condition, words: str) -> None:
     assert condition.describe() == words
+
+
+def test_a_pattern_that_backtracks_for_hours_in_python_runs_in_linear_time() -> None:
+    catastrophic = Regex.compile("(a+)+$")  # Python's re: about 2**40 steps on the value below
+
+    assert catastrophic.holds("a" * 40 + "!") is False
+    assert catastrophic.holds("a" * 40) is True
+
+
+@pytest.mark.parametrize("pattern", ["(?i)manager(?!.*director)", "(?<=vp )sales", r"(a)\1"])
+def test_lookaround_and_backreferences_are_refused_with_the_reason(pattern: str) -> None:
+    with pytest.raises(RegexError) as refused:
+        Regex.compile(pattern)
+
+    assert str(refused.value)  # RE2's own words, e.g. "invalid perl operator: (?!"
 
 
 def test_where_needs_every_attribute_condition_to_hold() -> None:

@@ -155,6 +155,20 @@ def test_activities_older_than_max_age_are_ignored_and_the_boundary_counts() -> 
     assert past_it.engagement_rules == ()
 
 
+def test_a_meeting_booked_ahead_counts_as_today_but_a_date_years_ahead_counts_for_nothing() -> None:
+    model = engagement_only(MEETING, max_future_days=90)
+
+    booked = score(person(), [did("meeting", days_ago=-10)], model, NOW)
+    far_ahead = score(person(), [did("meeting", days_ago=-91)], model, NOW)
+    year_9999 = dataclasses.replace(did("meeting"), occurred_at=NOW.replace(year=9999, month=12, day=31))
+    forever = score(person(), [year_9999], model, NOW)
+    # Ten years on, a 9999-dated activity must not still be "recent": it never counted at all.
+    ten_years_on = score(person(), [year_9999], model, NOW.replace(year=2036))
+
+    assert booked.engagement == 10.0  # age 0: full points
+    assert far_ahead.engagement == forever.engagement == ten_years_on.engagement == 0.0
+
+
 def test_engagement_explanation_has_counts_raw_and_decayed_points_factors_and_cap() -> None:
     rule = dataclasses.replace(PRICING, cap=12)
     activities = [did("page_view", days, url="/pricing") for days in (0, 30, 60)]

@@ -83,6 +83,78 @@ MISTAKES = [
         "url_env",
     ),
     ("no portals", lambda d: d.update(portals={}), "portals", "at least one portal"),
+    # A typo in a field name would silently disable the rule: each is an error with a suggestion.
+    (
+        "HubSpot's property name in a rule",
+        fit(0, field="jobtitle"),
+        "scoring.fit[0].field",
+        "'jobtitle' is HubSpot's name for the canonical field 'job_title'",
+    ),
+    (
+        "Salesforce's field name in a rule",
+        fit(3, field="Industry"),
+        "scoring.fit[3].field",
+        "'Industry' is Salesforce's name for the canonical field 'industry'",
+    ),
+    ("a field that does not exist", fit(4, field="employes"), "scoring.fit[4].field", "did you mean 'employees'?"),
+    (
+        "an activity attribute in the wrong case",
+        engagement(0, where={"URL": {"contains": "/pricing"}}),
+        "scoring.engagement[0].where.URL",
+        "did you mean 'url'?",
+    ),
+    (
+        "a BANT rule on an unknown field",
+        lambda d: d["bant"]["budget"][0].update(field="revenue"),
+        "bant.budget[0].field",
+        "did you mean 'annual_revenue'?",
+    ),
+    (
+        "a stage signal on an unknown field",
+        lambda d: d["stages"]["hubspot"]["signals"].update(lifecyle_stage={"lead": "raw"}),
+        "stages.hubspot.signals.lifecyle_stage",
+        "did you mean 'lifecycle_stage'?",
+    ),
+    (
+        "a required field nobody has",
+        lambda d: d["sync"].update(required_fields=["email", "shoe_size"]),
+        "sync.required_fields[1]",
+        "unknown field 'shoe_size'",
+    ),
+    ("a regex with lookahead", fit(1, regex="(?i)manager(?!.*director)"), "scoring.fit[1].regex", "RE2"),
+    ("a cron that never fires", portal(sync_cron="0 0 31 2 *"), "portals.main.sync_cron", "never fires"),
+    ("an ftp base URL", portal(base_url="ftp://api.hubapi.com"), "portals.main.base_url", "not an https URL"),
+    (
+        "a token in the base URL",
+        portal(base_url="https://pat-na1-inline-secret-77@api.hubapi.com"),
+        "portals.main.base_url",
+        "credentials",
+    ),
+    ("plain http to another host", portal(base_url="http://api.hubapi.com"), "portals.main.base_url", "only allowed"),
+    (
+        "an event look-back shorter than the rules look",
+        lambda d: d["sync"].update(first_run_lookback_days=180),
+        "sync.first_run_lookback_days",
+        "scoring.max_age_days looks back 365 days",
+    ),
+    (
+        "a state store of an unsupported database",
+        lambda d: d["state"].update(url="oracle://db.internal/leadstage"),
+        "state.url",
+        "the state store cannot be used",
+    ),
+    (
+        "a state store that is not a URL",
+        lambda d: d["state"].update(url="leadstage.db"),
+        "state.url",
+        "not a database URL",
+    ),
+    (
+        "a state store nobody answers at",
+        lambda d: d["state"].update(url="postgresql+psycopg://postgres@127.0.0.1:1/leadstage"),
+        "state.url",
+        "cannot open postgresql+psycopg://postgres@127.0.0.1:1/leadstage",
+    ),
 ]
 
 
@@ -107,14 +179,17 @@ def test_a_config_mistake_stops_before_any_request_naming_the_key(tmp_path, sand
     [
         (lambda env, path: env.delenv(TOKEN_ENV), "portals.main.token_env: environment variable"),
         (lambda env, path: None, "TOML syntax error"),
+        (lambda env, path: None, "not UTF-8 text"),
     ],
-    ids=["token variable not set", "TOML syntax error"],
+    ids=["token variable not set", "TOML syntax error", "not UTF-8"],
 )
 def test_an_unusable_environment_or_file_stops_before_any_request(tmp_path, sandbox, monkeypatch, setup, says):
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     path = write_config(tmp_path / "leadstage.toml", config_data(tmp_path, sandbox.url))
     if says == "TOML syntax error":
         path.write_text(path.read_text() + "\n[scoring\n")
+    if says.startswith("not UTF-8"):
+        path.write_bytes(path.read_bytes() + "\n# Société Générale\n".encode("latin-1"))
     setup(monkeypatch, path)
 
     result = runner.invoke(app, ["sync", "-c", str(path)])

@@ -32,6 +32,45 @@ def test_check_reports_missing_fields_then_setup_creates_them(config_path, sandb
     assert after.exit_code == 0 and json.loads(after.output)["missing_fields"] == []
 
 
+def test_after_setup_check_is_clean_with_no_note_about_options(config_path, sandbox):
+    runner.invoke(app, ["setup", "-c", str(config_path)])
+
+    result = runner.invoke(app, ["check", "-c", str(config_path), "--json"])
+
+    data = json.loads(result.output)
+    assert result.exit_code == 0 and data["notes"] == [] and data["missing_inputs"] == [] and data["state_reachable"]
+
+
+def test_check_lists_mapped_fields_the_crm_does_not_have(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    data = config_data(tmp_path, sandbox.url)
+    data["portals"]["main"]["fields"] = {"budget": "budget_range"}
+    data["stages"]["hubspot"]["entry_dates"] = {"sal": "accepted_on"}
+    path = write_config(tmp_path / "leadstage.toml", data)
+    runner.invoke(app, ["setup", "-c", str(path)])
+
+    result = runner.invoke(app, ["check", "-c", str(path)])
+    as_json = runner.invoke(app, ["check", "-c", str(path), "--json"])
+
+    assert result.exit_code == 1
+    assert "the CRM has no field budget_range (mapped as 'budget'): rules on it never hold" in result.output
+    assert "the CRM has no field accepted_on (a stage date field)" in result.output
+    assert json.loads(as_json.output)["missing_inputs"] == ["accepted_on", "budget_range"]
+
+
+def test_check_stops_with_exit_2_naming_the_key_of_a_dead_state_store(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    monkeypatch.setenv("LEADSTAGE_STATE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/leadstage")
+    data = config_data(tmp_path, sandbox.url)
+    data["state"] = {"url_env": "LEADSTAGE_STATE_URL"}
+    path = write_config(tmp_path / "leadstage.toml", data)
+
+    result = runner.invoke(app, ["check", "-c", str(path)])
+
+    assert result.exit_code == 2 and f"{path}:state.url_env: the state store cannot be used" in result.output
+    assert sandbox.total_requests() == 0
+
+
 def test_sync_prints_a_json_summary_and_exits_0(config_path, sandbox):
     runner.invoke(app, ["setup", "-c", str(config_path)])
 

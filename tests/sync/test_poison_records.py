@@ -7,13 +7,18 @@ required field); others stand for a bug that shows on one record only, injected 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
+from typer.testing import CliRunner
 
 import leadstage.connectors.hubspot as hubspot_connector
 import leadstage.sync.engine as engine
-from tests.conftest import make_harness, make_sandbox
+from leadstage.sync.cli import app
+from tests.conftest import TOKEN, TOKEN_ENV, config_data, make_harness, make_sandbox, write_config
+
+runner = CliRunner()
 
 N = 40
 VICTIM = "105"
@@ -132,5 +137,25 @@ def test_a_poisoned_record_costs_only_itself_at_every_stage_and_never_stalls_the
         others = [cid for cid in box.hubspot.contacts if cid != VICTIM]
         assert all(box.hubspot.contacts[cid].get("leadstage_score") for cid in others)  # the page went through
         assert again.status == "partial" and again.counts.failed == 1  # the next run is not stuck on it
+    finally:
+        box.stop()
+
+
+def test_a_regex_that_would_backtrack_for_hours_passes_check_and_the_sync_runs_through(tmp_path, clock, monkeypatch):
+    box = make_sandbox(clock, contacts=N)
+    try:
+        monkeypatch.setenv(TOKEN_ENV, TOKEN)
+        data = config_data(tmp_path, box.url)
+        data["scoring"]["fit"].append({"name": "Aaah", "field": "job_title", "regex": "(a+)+$", "points": 5})
+        path = write_config(tmp_path / "leadstage.toml", data)
+        box.hubspot.corrupt(VICTIM, properties={"jobtitle": "a" * 40 + "!"})
+        runner.invoke(app, ["setup", "-c", str(path)])
+
+        checked = runner.invoke(app, ["check", "-c", str(path)])
+        synced = runner.invoke(app, ["sync", "-c", str(path), "--json"])
+
+        assert checked.exit_code == 0, checked.output
+        assert synced.exit_code == 0 and json.loads(synced.stdout)["updated"] == N
+        assert box.hubspot.contacts[VICTIM]["leadstage_score"]
     finally:
         box.stop()
