@@ -20,7 +20,7 @@ from benchlib import WINDOW_SINCE, cpu_seconds, peak_rss_mb, worker, write_json
 
 from leadstage.connectors.base import SweepKind, SweepPosition
 from leadstage.connectors.resilience import SystemClock
-from leadstage.sync.backfill import run_backfill
+from leadstage.sync.run.backfill import run_backfill
 
 
 def main() -> None:

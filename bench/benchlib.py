@@ -23,10 +23,10 @@ from typing import Any
 
 from leadstage.connectors.base import Connector
 from leadstage.sync.config import PortalSettings, Settings, settings_from_data
-from leadstage.sync.connect import build_connector
-from leadstage.sync.demo import example_config_text
-from leadstage.sync.engine import RunSummary, SyncRun
-from leadstage.sync.runner import run_options
+from leadstage.sync.demo.main import example_config_text
+from leadstage.sync.run.connect import build_connector
+from leadstage.sync.run.engine import RunSummary, SyncRun
+from leadstage.sync.run.runner import run_options
 from leadstage.sync.state import StateStore
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 import tenacity
 from tenacity import RetryCallState
 
-from .base import ConnectorError
+from leadstage.connectors.base import ConnectorError
 
 log = logging.getLogger(__name__)
 

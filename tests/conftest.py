@@ -19,12 +19,12 @@ import tomli_w
 
 from leadstage.connectors.base import Connector
 from leadstage.sandbox import Sandbox, SandboxConfig
-from leadstage.sync import failpoints
 from leadstage.sync.config import PortalSettings, Settings, load_settings, settings_from_data
-from leadstage.sync.connect import build_connector
-from leadstage.sync.demo import example_config_text
-from leadstage.sync.engine import RunSummary, SyncRun
-from leadstage.sync.runner import run_options
+from leadstage.sync.demo.main import example_config_text
+from leadstage.sync.run import failpoints
+from leadstage.sync.run.connect import build_connector
+from leadstage.sync.run.engine import RunSummary, SyncRun
+from leadstage.sync.run.runner import run_options
 from leadstage.sync.state import StateStore, safe_url
 
 TOKEN = "test-token-4f1c9a"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadstage.connectors.base import Update
-from leadstage.connectors.hubspot_client import HubSpotRequestError
+from leadstage.connectors.hubspot.client import HubSpotRequestError
 from tests.conftest import make_harness, make_sandbox
 
 

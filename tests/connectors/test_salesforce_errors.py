@@ -11,10 +11,10 @@ from responses import matchers
 
 from leadstage.connectors.base import AuthenticationFailed, QuotaExhausted, SweepKind, SweepPosition, Update
 from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts
-from leadstage.connectors.salesforce import SalesforceConnector
-from leadstage.connectors.salesforce_client import SalesforceAuth, SalesforceCalls, SalesforceRequestError
-from leadstage.connectors.salesforce_settings import SalesforceSettings
-from leadstage.connectors.salesforce_soql import UnsafeValue, id_list, quote, record_id
+from leadstage.connectors.salesforce.client import SalesforceAuth, SalesforceCalls, SalesforceRequestError
+from leadstage.connectors.salesforce.connector import SalesforceConnector
+from leadstage.connectors.salesforce.settings import SalesforceSettings
+from leadstage.connectors.salesforce.soql import UnsafeValue, id_list, quote, record_id
 from tests.conftest import FakeClock
 
 INSTANCE = "https://acme.my.salesforce.com"

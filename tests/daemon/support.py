@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from leadstage.connectors.resilience import SystemClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sync.config import load_settings
-from leadstage.sync.connect import build_connector
+from leadstage.sync.run.connect import build_connector
 from tests.conftest import TOKEN, TOKEN_ENV, config_data, write_config
 
 T = TypeVar("T")

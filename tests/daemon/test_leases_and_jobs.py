@@ -13,9 +13,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from leadstage.sync.daemon import job_specs
-from leadstage.sync.daemon_jobs import PortalWorker
-from leadstage.sync.metrics import DaemonMetrics
+from leadstage.sync.daemon.jobs import PortalWorker
+from leadstage.sync.daemon.metrics import DaemonMetrics
+from leadstage.sync.daemon.scheduler import job_specs
 from tests.conftest import make_harness, make_sandbox
 
 LEASE = timedelta(seconds=600)  # the example config's lease_seconds
@@ -121,7 +121,7 @@ def test_a_run_that_raises_is_logged_recorded_as_crashed_and_the_next_run_works(
     broken = Spy(harness.connector, fail_sweep=True)
     worker, metrics = _worker(harness, broken)
 
-    with caplog.at_level(logging.ERROR, logger="leadstage.sync.daemon_jobs"):
+    with caplog.at_level(logging.ERROR, logger="leadstage.sync.daemon.jobs"):
         crashed = worker.run("sync")
     broken.fail_sweep = False
     recovered = worker.run("sync")

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from leadstage.sync.cli import app
 from leadstage.sync.config import load_settings
-from leadstage.sync.daemon import Daemon, SignalWatcher
-from leadstage.sync.engine import RunCounts, RunSummary
-from leadstage.sync.metrics import DaemonMetrics, MetricsServer
+from leadstage.sync.daemon.metrics import DaemonMetrics, MetricsServer
+from leadstage.sync.daemon.scheduler import Daemon, SignalWatcher
+from leadstage.sync.run.engine import RunCounts, RunSummary
 from leadstage.sync.state import StateStore
 from tests.conftest import TOKEN, TOKEN_ENV
 from tests.daemon.support import daemon_config, free_port, prepare_portal, real_sandbox, wait_until, write_config

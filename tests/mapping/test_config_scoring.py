@@ -12,7 +12,7 @@ from leadstage.mapping.bant import ActivityRule, Cutoffs, FieldRule
 from leadstage.mapping.conditions import Absent, Contains, Equals, OneOf, Present, Range, Regex
 from leadstage.mapping.scoring import EngagementRule, ScoringModel
 from leadstage.mapping.temperature import TemperatureModel, Window
-from leadstage.sync.config_scoring import (
+from leadstage.sync.config.scoring import (
     BantSection,
     ScoringSection,
     TemperatureSection,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadstage.sync.demo_sales import HubSpotDesk, SalesWeeks, play_sales_weeks
+from leadstage.sync.demo.sales import HubSpotDesk, SalesWeeks, play_sales_weeks
 from tests.conftest import TOKEN, TOKEN_ENV, FakeClock, Harness, make_harness, make_sandbox
 
 CONTACTS = 200

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from leadstage.mapping.model import Stage
-from leadstage.sync.report import HistoryRow, Period
+from leadstage.sync.report.funnel import HistoryRow, Period
 
 MARCH = Period(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
 SLA_HOURS = 48.0

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from leadstage.mapping.model import Stage
 from leadstage.sync.cli import app
-from leadstage.sync.cli_common import FIXED_CLOCK_ENV
+from leadstage.sync.cli.common import FIXED_CLOCK_ENV
 
 runner = CliRunner()
 
@@ -135,7 +135,7 @@ def test_bad_options_exit_2_with_what_to_do(synced, token_env, args, message):
 def test_the_demo_ends_with_the_funnel_table_and_writes_the_html_report(tmp_path):
     from rich.console import Console
 
-    from leadstage.sync.demo import run_demo
+    from leadstage.sync.demo.main import run_demo
 
     printed = io.StringIO()
     page = tmp_path / "demo.html"

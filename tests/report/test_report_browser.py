@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from leadstage.mapping.model import Stage
 from leadstage.sync.cli import app
-from leadstage.sync.report_html import FUNNEL_STAGES, STAGE_COLOURS
+from leadstage.sync.report.html import FUNNEL_STAGES, STAGE_COLOURS
 from tests.conftest import TOKEN, TOKEN_ENV
 
 from .png import read_png

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from leadstage.sync.report import field_group, funnel_report
-from leadstage.sync.report_html import definitions, render_html
+from leadstage.sync.report.funnel import field_group, funnel_report
+from leadstage.sync.report.html import definitions, render_html
 
 from .history import MARCH, SLA_HOURS, SOURCES, rows
 

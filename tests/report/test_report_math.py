@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from leadstage.mapping.model import Stage
-from leadstage.sync.report import (
+from leadstage.sync.report.funnel import (
     NONE,
     TOTAL,
     FunnelReport,

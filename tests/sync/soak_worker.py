@@ -19,8 +19,8 @@ from pathlib import Path
 from leadstage.connectors.base import SweepKind, SweepPosition
 from leadstage.sandbox import FaultRates, Sandbox, SandboxConfig
 from leadstage.sync.config import settings_from_data
-from leadstage.sync.connect import build_connector
-from leadstage.sync.engine import RunOptions, SyncRun
+from leadstage.sync.run.connect import build_connector
+from leadstage.sync.run.engine import RunOptions, SyncRun
 from leadstage.sync.state import StateStore
 from tests.conftest import TOKEN, TOKEN_ENV, FakeClock, config_data
 

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from leadstage.sync.cli import app
-from leadstage.sync.cli_common import EXIT_BUSY, FIXED_CLOCK_ENV
-from leadstage.sync.engine import SyncRun
-from leadstage.sync.engine_types import RESCORE_BATCH
+from leadstage.sync.cli.common import EXIT_BUSY, FIXED_CLOCK_ENV
+from leadstage.sync.run.engine import SyncRun
+from leadstage.sync.run.types import RESCORE_BATCH
 from leadstage.sync.state import StateStore
 from tests.conftest import TOKEN, TOKEN_ENV, config_data, make_harness, make_sandbox, write_config
 from tests.daemon.support import prepare_portal, real_sandbox, wait_until

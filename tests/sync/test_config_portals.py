@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadstage.sync.config import settings_from_data
-from leadstage.sync.errors import ConfigError
+from leadstage.sync.config.errors import ConfigError
 from tests.conftest import config_data
 
 

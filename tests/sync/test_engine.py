@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from leadstage.sync import failpoints
-from leadstage.sync.failpoints import FailpointCrash
+from leadstage.sync.run import failpoints
+from leadstage.sync.run.failpoints import FailpointCrash
 from tests.conftest import make_harness, make_sandbox
 
 
@@ -323,7 +323,7 @@ def test_a_stop_request_finishes_the_page_in_hand_and_the_next_run_continues(tmp
         h.connector.setup()
         pages = []
 
-        from leadstage.sync.engine import RunOptions, SyncRun
+        from leadstage.sync.run.engine import RunOptions, SyncRun
 
         run = SyncRun(
             "main",

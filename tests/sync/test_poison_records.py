@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-import leadstage.connectors.hubspot as hubspot_connector
-import leadstage.sync.engine as engine
+import leadstage.connectors.hubspot.connector as hubspot_connector
+import leadstage.sync.run.engine as engine
 from leadstage.sync.cli import app
 from tests.conftest import TOKEN, TOKEN_ENV, config_data, make_harness, make_sandbox, write_config
 

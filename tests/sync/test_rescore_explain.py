@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from leadstage.sync.cli import app
-from leadstage.sync.explain import explain
+from leadstage.sync.run.explain import explain
 from tests.conftest import TOKEN, TOKEN_ENV, config_data, write_config
 
 runner = CliRunner()

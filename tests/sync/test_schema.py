@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, inspect, select, text
 
-from leadstage.sync import state_schema as t
 from leadstage.sync.state import StateStore
+from leadstage.sync.state import schema as t
 
 RACERS = 6
 

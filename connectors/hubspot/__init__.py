@@ -1,0 +1,1 @@
+"""The HubSpot connector: contacts, engagements and web events over hubspot-api-client."""

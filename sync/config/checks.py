@@ -1,0 +1,174 @@
+"""Checks that look across sections: every field a rule names is one the portal reads, and the first run reads
+web events as far back as the model looks.
+
+A typo in a field name (``jobtitle``, ``Industry``, ``where = { URL = ... }``) would otherwise silently disable
+the rule: the field is simply never there. Each problem names ``file:key`` and suggests the name meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from leadstage.connectors.hubspot.settings import DEFAULT_FIELD_MAP
+from leadstage.connectors.salesforce.settings import DEFAULT_FIELDS
+from leadstage.mapping.derived import DERIVED
+from leadstage.mapping.model import ACTIVITY_ATTRIBUTES
+from leadstage.sync.config.portals import PortalSection
+from leadstage.sync.config.scoring import BantSection, ConditionSpec, ScoringSection, TemperatureSection
+from leadstage.sync.config.stages import StagesSection
+
+CONVERTED_CONTACT = "converted_contact_id"
+# Every canonical field some connector reads, and the CRM's own names for them (for "did you mean").
+CRM_NAMES: dict[str, tuple[str, str]] = {
+    **{crm: (name, "HubSpot") for crm, name in DEFAULT_FIELD_MAP.items()},
+    **{crm: (name, "Salesforce") for fields in DEFAULT_FIELDS.values() for crm, name in fields.items()},
+}
+ALL_CANONICAL = frozenset(name for name, _ in CRM_NAMES.values()) | frozenset(DERIVED) | {CONVERTED_CONTACT}
+DEFAULT_LOOKBACK_DAYS = 180.0
+
+
+def portal_fields(section: PortalSection) -> frozenset[str]:
+    """The canonical fields this portal reads: its CRM's standard ones, its own mapping, and the derived ones."""
+    if section.crm == "hubspot":
+        standard = set(DEFAULT_FIELD_MAP.values())
+    else:
+        standard = set(DEFAULT_FIELDS[section.object].values()) | {CONVERTED_CONTACT}
+    return frozenset(standard | set(section.fields) | set(DERIVED))
+
+
+def _suggestion(name: str, known: Sequence[str]) -> str:
+    if name in CRM_NAMES:
+        canonical, crm = CRM_NAMES[name]
+        return f"{name!r} is {crm}'s name for the canonical field {canonical!r}; rules use canonical names"
+    lowered = name.lower()
+    if lowered in known:
+        return f"did you mean {lowered!r}? (canonical names are lower case)"
+    close = difflib.get_close_matches(lowered, known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}"
+
+
+def _field_references(
+    stages: StagesSection, scoring: ScoringSection, bant: BantSection, crm: str
+) -> Iterator[tuple[str, str]]:
+    """(key, field name) of every contact field the profile's rules name, for one CRM."""
+    for index, fit in enumerate(scoring.fit):
+        yield f"scoring.fit[{index}].field", fit.field
+    for criterion in ("budget", "authority", "need", "timeline"):
+        for index, rule in enumerate(getattr(bant, criterion)):
+            if rule.field is not None:
+                yield f"bant.{criterion}[{index}].field", rule.field
+    crm_stages = stages.for_crm(crm)
+    for name in crm_stages.signals or {}:
+        yield f"stages.{crm}.signals.{name}", name
+    if crm_stages.promote.enabled:
+        yield f"stages.{crm}.promote.field", crm_stages.promote.field
+
+
+def _attribute_references(scoring: ScoringSection, bant: BantSection) -> Iterator[tuple[str, str]]:
+    """(key, attribute name) of every activity attribute a ``where`` names."""
+    wheres: list[tuple[str, Mapping[str, ConditionSpec]]] = [
+        (f"scoring.engagement[{index}].where", rule.where) for index, rule in enumerate(scoring.engagement)
+    ]
+    for criterion in ("budget", "authority", "need", "timeline"):
+        for index, rule in enumerate(getattr(bant, criterion)):
+            if rule.where:
+                wheres.append((f"bant.{criterion}[{index}].where", rule.where))
+    for key, where in wheres:
+        for attribute in where:
+            yield f"{key}.{attribute}", attribute
+
+
+def field_problems(
+    path: Path,
+    prefix: str,
+    portal: str,
+    section: PortalSection,
+    profile: tuple[StagesSection, ScoringSection, BantSection],
+) -> tuple[list[str], list[str]]:
+    """Problems: every field or attribute the profile names that no connector reads, as ``file:key`` lines.
+    Notes: canonical fields this portal's CRM object does not have (``industry`` on a Salesforce Contact), which
+    ``leadstage check`` reports: those rules never hold there until the field is mapped."""
+    stages, scoring, bant = profile
+    known = sorted(portal_fields(section))
+    problems: list[str] = []
+    notes: list[str] = []
+    for key, name in _field_references(stages, scoring, bant, section.crm):
+        if name in known:
+            continue
+        if name in ALL_CANONICAL:
+            where = "Salesforce " + section.object if section.crm == "salesforce" else "HubSpot"
+            notes.append(
+                f"{prefix}{key}: {name!r} is not read from {where}, so this rule never holds for portal {portal}: "
+                f"map it to a {section.crm} field under [portals.{portal}.fields], or remove the rule"
+            )
+            continue
+        problems.append(
+            f"{path}:{prefix}{key}: unknown field {name!r} for portal {portal} ({section.crm}); "
+            f"{_suggestion(name, known)}. A rule names a canonical field, a derived one (email_domain), or one "
+            f"mapped under [portals.{portal}.fields]"
+        )
+    attributes = sorted(ACTIVITY_ATTRIBUTES)
+    for key, name in _attribute_references(scoring, bant):
+        if name not in ACTIVITY_ATTRIBUTES:
+            problems.append(
+                f"{path}:{prefix}{key}: unknown activity attribute {name!r}; {_suggestion(name, attributes)}"
+            )
+    return problems, notes
+
+
+def sync_field_problems(
+    path: Path, key: str, names: Sequence[str], portals: Mapping[str, PortalSection], required: bool
+) -> list[str]:
+    """``sync.required_fields`` / ``numeric_fields`` must name known fields. A required field a portal does not
+    read at all would quarantine every one of its contacts, so it must be read by every portal; a numeric check
+    on a field a portal lacks simply never applies there."""
+    problems: list[str] = []
+    for index, name in enumerate(names):
+        for portal, section in portals.items():
+            known = sorted(portal_fields(section))
+            if name in known or (not required and name in ALL_CANONICAL):
+                continue
+            if name in ALL_CANONICAL:
+                reason = f"portal {portal} ({section.crm}) does not read {name!r}, so every contact would fail it"
+            else:
+                reason = f"unknown field {name!r} for portal {portal} ({section.crm}); {_suggestion(name, known)}"
+            problems.append(f"{path}:{key}[{index}]: {reason}")
+            break
+    return problems
+
+
+def lookback_needed(scoring: ScoringSection, bant: BantSection, temperature: TemperatureSection) -> tuple[float, str]:
+    """How many days back the profile's rules look at activities, and the key that looks furthest."""
+    needs: list[tuple[float, str]] = [
+        (temperature.hot.within_days, "temperature.hot.within_days"),
+        (temperature.warm.within_days, "temperature.warm.within_days"),
+    ]
+    if scoring.max_age_days is not None:
+        needs.append((scoring.max_age_days, "scoring.max_age_days"))
+    for criterion in ("budget", "authority", "need", "timeline"):
+        for index, rule in enumerate(getattr(bant, criterion)):
+            if rule.within_days is not None:
+                needs.append((rule.within_days, f"bant.{criterion}[{index}].within_days"))
+    return max(needs)
+
+
+def event_lookback(
+    path: Path, configured: float | None, profiles: Mapping[str, tuple[ScoringSection, BantSection, TemperatureSection]]
+) -> tuple[float, list[str]]:
+    """The first run's look-back for web events: as configured, else far enough for every profile in use (at
+    least 180 days). A configured one shorter than a rule's look-back is a problem: those events are never read.
+    """
+    problems: list[str] = []
+    furthest = DEFAULT_LOOKBACK_DAYS
+    for prefix, sections in profiles.items():
+        days, key = lookback_needed(*sections)
+        furthest = max(furthest, days)
+        if configured is not None and days > configured:
+            problems.append(
+                f"{path}:sync.first_run_lookback_days: is {configured:g} days, but {prefix}{key} looks back "
+                f"{days:g} days: web events older than {configured:g} days are never read, so that rule could "
+                f"never count them; raise it to at least {days:g} (or leave it out: it then follows the model)"
+            )
+    return (configured if configured is not None else furthest), problems

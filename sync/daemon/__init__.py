@@ -1,0 +1,1 @@
+"""The scheduler daemon: every portal on its schedule, one process (APScheduler)."""

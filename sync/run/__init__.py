@@ -1,0 +1,1 @@
+"""One run of one portal: the engine, the runner that starts every run, leases, backfills, explanations."""

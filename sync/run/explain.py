@@ -1,0 +1,197 @@
+"""``leadstage explain CONTACT_ID``: why a person has the score, grade, temperature and stage they have.
+
+By default the explanation is computed from the state store (what the last run saw), with no API call; with
+``fresh`` the contact and its activities are read from the CRM first (nothing is written either way). It runs the
+very ``evaluate()`` a sync runs, so what it shows is what a run would write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape as esc
+from rich.table import Table
+
+from leadstage.connectors.base import Connector
+from leadstage.mapping.derived import with_derived
+from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
+from leadstage.mapping.model import Activity, Contact
+from leadstage.mapping.values import OUTPUT_KINDS, same_value
+from leadstage.sync.run.engine import scoring_time
+from leadstage.sync.state import StateStore, StoredContact
+
+
+class ExplainError(Exception):
+    """The contact cannot be explained (unknown id, for instance)."""
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(value.value, str):
+        return value.value
+    return value
+
+
+def _load(
+    portal: str, store: StateStore, connector: Connector | None, contact_id: str, now: datetime
+) -> tuple[Contact, list[Activity], StoredContact | None, str]:
+    stored = store.load_contacts(portal, [contact_id]).get(contact_id)
+    if connector is None:
+        if stored is None:
+            raise ExplainError(
+                f"contact {contact_id} is not in the state store of portal {portal!r}: "
+                "run a sync first, or add --fresh to read it from the CRM"
+            )
+        contact = Contact(
+            id=stored.contact_id,
+            updated_at=stored.crm_updated_at or now,
+            fields=with_derived(dict(stored.fields)),
+            written=stored.written,
+            activity_marker=stored.activity_marker,
+        )
+        activities = store.load_activities(portal, [contact_id]).get(contact_id, [])
+        return contact, activities, stored, "state store (what the last run saw)"
+    page = connector.read_contacts([contact_id])
+    if page.rejected:
+        raise ExplainError(f"contact {contact_id} cannot be read: {page.rejected[0].reason}")
+    if not page.contacts:
+        raise ExplainError(f"contact {contact_id} does not exist in the CRM (deleted or merged?)")
+    contact = page.contacts[0]
+    activities = store.load_activities(portal, [contact_id], refreshed={contact_id}).get(contact_id, [])
+    activities += connector.fetch_activities([contact_id])
+    return contact, activities, stored, "CRM (read just now)"
+
+
+def explain(
+    portal: str,
+    model: QualificationModel,
+    store: StateStore,
+    contact_id: str,
+    now: datetime,
+    connector: Connector | None = None,
+) -> dict[str, Any]:
+    """The full explanation of one contact, as plain data (printable as JSON)."""
+    contact, activities, stored, source = _load(portal, store, connector, contact_id, now)
+    as_of = scoring_time(now)
+    evaluation = evaluate(contact, activities, stored.stage if stored else None, model, now, as_of)
+    return {
+        "contact_id": contact.id,
+        "source": source,
+        "as_of": as_of.isoformat(),
+        "fields": dict(contact.fields),
+        "activities": len(activities),
+        "score": _score(evaluation, model),
+        "bant": _jsonable(evaluation.bant) | {"grade": evaluation.bant.grade.value},
+        "temperature": _jsonable(evaluation.temperature),
+        "stage": _stage(evaluation, stored),
+        "values": _values(evaluation, contact, model),
+        "history": [
+            {k: _jsonable(v) for k, v in row.items() if k not in ("id", "portal")}
+            for row in store.history(portal, contact.id)
+        ],
+    }
+
+
+def _score(evaluation: Evaluation, model: QualificationModel) -> dict[str, Any]:
+    scoring = model.scoring
+    data: dict[str, Any] = _jsonable(evaluation.score)
+    data["formula"] = (
+        f"score = round({scoring.fit_weight:g} x fit {evaluation.score.fit:.1f} "
+        f"+ {scoring.engagement_weight:g} x engagement {evaluation.score.engagement:.1f}) = {evaluation.score.score}"
+    )
+    data["threshold"] = model.stages.mql_threshold
+    return data
+
+
+def _stage(evaluation: Evaluation, stored: StoredContact | None) -> dict[str, Any]:
+    decision = evaluation.decision
+    return {
+        "before": stored.stage.stage.value if stored else None,
+        "decided": decision.stage.value,
+        "reason": decision.reason,
+        "observed_in_crm": decision.state.observed.value if decision.state.observed else None,
+        "transitions_now": [_jsonable(t) for t in decision.transitions],
+        "sla_breached": decision.sla_breached,
+        "entered": {stage.value: moment.isoformat() for stage, moment in decision.state.entered.items()},
+    }
+
+
+def _values(evaluation: Evaluation, contact: Contact, model: QualificationModel) -> dict[str, Any]:
+    current = dict(contact.written)
+    if model.promotion is not None:
+        current[model.promotion.field] = contact.get(model.promotion.field) or ""
+    return {
+        name: {
+            "would_write": value,
+            "crm_now": current.get(name),
+            "changes": not same_value(OUTPUT_KINDS.get(name), current.get(name), value),
+        }
+        for name, value in evaluation.values.items()
+    }
+
+
+def render(console: Console, data: dict[str, Any]) -> None:
+    """The explanation as readable text (CRM values are printed literally, never read as markup)."""
+    score, stage, bant, heat = data["score"], data["stage"], data["bant"], data["temperature"]
+    say = console.print
+    say(f"[bold]contact {esc(data['contact_id'])}[/bold]  (from the {data['source']}, scored as of {data['as_of']})")
+    say(f"stage: {stage['before'] or 'new'} -> [bold]{stage['decided']}[/bold]: {esc(stage['reason'])}")
+    if stage["sla_breached"]:
+        say("hand-over SLA: [red]breached[/red]")
+    say(f"score {score['score']} (MQL threshold {score['threshold']}): {score['formula']}")
+
+    fit = Table(title="fit rules that fired", title_justify="left")
+    for column in ("rule", "field", "value seen", "points"):
+        fit.add_column(column)
+    for rule in score["fit_rules"]:
+        fit.add_row(esc(rule["rule"]), esc(rule["field"]), esc(str(rule["value"])), f"{rule['points']:+g}")
+    say(fit)
+
+    engagement = Table(title="engagement rules that matched", title_justify="left")
+    for column in ("rule", "activities", "points each x n", "decay factor", "after decay", "counted", "cap"):
+        engagement.add_column(column)
+    for rule in score["engagement_rules"]:
+        factors = f"{rule['min_factor']:.2f}..{rule['max_factor']:.2f}"
+        cap = f"{rule['cap']:g}" + (" (applied)" if rule["capped"] else "") if rule["cap"] is not None else "-"
+        engagement.add_row(
+            esc(rule["rule"]),
+            str(rule["activities"]),
+            f"{rule['raw_points']:g}",
+            factors,
+            f"{rule['decayed_points']:.1f}",
+            f"{rule['points']:.1f}",
+            cap,
+        )
+    say(engagement)
+    for clamp in score["clamps"]:
+        say(f"{clamp['total']} {clamp['raw']:.1f} clamped to {clamp['clamped']:.0f}")
+
+    say(f"BANT grade [bold]{bant['grade']}[/bold] ({bant['held']} of 4 criteria hold)")
+    for criterion in bant["criteria"]:
+        mark = "yes" if criterion["holds"] else "no "
+        say(f"  {mark} {criterion['name']}: {esc(criterion['reason'])}")
+    say(f"temperature [bold]{heat['temperature']}[/bold]: {esc(heat['reason'])}")
+
+    values = Table(title="values", title_justify="left")
+    for column in ("field", "would write", "CRM now", ""):
+        values.add_column(column)
+    for name, value in data["values"].items():
+        changes = "changes" if value["changes"] else ""
+        values.add_row(name, esc(value["would_write"]), esc(str(value["crm_now"])), changes)
+    say(values)
+    if data["history"]:
+        say("stage history:")
+        for row in data["history"]:
+            moved = f"{row['from_stage'] or '-'} -> {row['to_stage']} ({row['source']})"
+            say(f"  {row['at']}  {moved}: {esc(row['reason'])}")

@@ -1,0 +1,22 @@
+"""The state store: leadstage's own tables (SQLite by default, PostgreSQL by URL)."""
+
+from leadstage.sync.state.history import DeadLetter, holder_gone
+from leadstage.sync.state.store import (
+    CRASHED,
+    ContactRecord,
+    StateStore,
+    StateStoreError,
+    StoredContact,
+    safe_url,
+)
+
+__all__ = [
+    "CRASHED",
+    "ContactRecord",
+    "DeadLetter",
+    "StateStore",
+    "StateStoreError",
+    "StoredContact",
+    "holder_gone",
+    "safe_url",
+]

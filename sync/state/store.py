@@ -1,0 +1,499 @@
+"""The state store: cursors, what we know and last wrote per contact, activities, stage history, runs and
+dead letters. SQLite file by default, PostgreSQL by URL; every page of a run commits in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from leadstage.connectors.base import SweepKind, SweepPosition
+from leadstage.mapping.model import Activity, Stage, StageState
+from leadstage.sync.state import schema as t
+from leadstage.sync.state.history import DeadLetter, LeasesHistoryLetters, holder_gone
+from leadstage.sync.state.migrate import SchemaTooNew, ensure_schema
+from leadstage.sync.state.sql import IN_CHUNK, chunks, insert_ignore, sqlite_pragmas, upsert
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContact:
+    """What the last run remembered of one contact."""
+
+    contact_id: str
+    fields: Mapping[str, str]
+    activity_marker: str | None
+    crm_updated_at: datetime | None
+    stage: StageState
+    written: Mapping[str, str]
+    written_at: datetime | None
+    last_run_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    """The state to store for one contact after an evaluation."""
+
+    contact_id: str
+    fields: Mapping[str, str]
+    activity_marker: str | None
+    crm_updated_at: datetime | None
+    stage: StageState
+    written: Mapping[str, str]
+    written_at: datetime | None
+    score: int | None
+    grade: str | None
+    temperature: str | None
+
+
+def position_to_json(position: SweepPosition) -> dict[str, Any]:
+    return {
+        "kind": position.kind.value,
+        "until": position.until.isoformat(),
+        "since": position.since.isoformat() if position.since else None,
+        "after": position.after,
+        "done": position.done,
+    }
+
+
+def position_from_json(data: Mapping[str, Any]) -> SweepPosition:
+    return SweepPosition(
+        kind=SweepKind(data["kind"]),
+        until=datetime.fromisoformat(data["until"]),
+        since=datetime.fromisoformat(data["since"]) if data.get("since") else None,
+        after=data.get("after"),
+        done=bool(data.get("done")),
+    )
+
+
+def _state_to_json(state: StageState) -> dict[str, str]:
+    return {stage.value: moment.isoformat() for stage, moment in state.entered.items()}
+
+
+def _entered_from_json(data: Mapping[str, str]) -> dict[Stage, datetime]:
+    return {Stage(name): datetime.fromisoformat(moment) for name, moment in data.items()}
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+RUNNING, CRASHED = "running", "crashed"
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may appear in logs and errors: any password masked (and nothing of a non-URL)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+class StateStoreError(Exception):
+    """The state store cannot be used: not a database URL, an unsupported database, no driver, unreachable, or
+    written by a newer leadstage. The message never holds a password."""
+
+
+class StateStore(LeasesHistoryLetters):
+    """All reads and writes of leadstage's own state."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = _engine(url, echo)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", sqlite_pragmas)
+        try:
+            self.schema_created = ensure_schema(self.engine)
+        except SchemaTooNew as error:
+            self.engine.dispose()
+            raise StateStoreError(str(error)) from None
+        except DBAPIError as error:
+            self.engine.dispose()
+            raise StateStoreError(f"cannot open {safe_url(url)}: {_first_line(error.orig)}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def reads_in_threads(self) -> bool:
+        """Whether another thread may read while this one works (an in-memory SQLite database is one connection's)."""
+        return self.engine.dialect.name != "sqlite" or self.engine.url.database not in (None, "", ":memory:")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- runs -------------------------------------------------------------------------------------------------
+    def start_run(self, portal: str, kind: str, now: datetime, holder: str | None = None) -> int:
+        """Record a run as running; ``holder`` names its process (see ``close_abandoned_runs``)."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                insert(t.runs).values(
+                    portal=portal, kind=kind, started_at=now, status=RUNNING, counts={}, holder=holder
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def close_abandoned_runs(self, portal: str | None, now: datetime) -> list[int]:
+        """Mark ``crashed`` the runs still recorded as running whose process is gone; returns their ids.
+
+        A run is gone when its process ran on this host and no longer does, or when it wrote (held the portal's
+        lease) and that lease is no longer its own: it expired without renewal or another worker took it over.
+        A dry run on another host holds no lease, so it is left alone until its own process ends it.
+        """
+        query = select(t.runs.c.id, t.runs.c.portal, t.runs.c.kind, t.runs.c.holder).where(t.runs.c.status == RUNNING)
+        if portal is not None:
+            query = query.where(t.runs.c.portal == portal)
+        with self.engine.connect() as conn:
+            running = conn.execute(query).all()
+        gone = [
+            run_id
+            for run_id, run_portal, kind, holder in running
+            if (holder is not None and holder_gone(holder))
+            or (not kind.endswith("dry-run") and self.lease_holder(run_portal, now) != holder)
+        ]
+        if gone:
+            with self.transaction() as conn:
+                conn.execute(
+                    update(t.runs)
+                    .where(t.runs.c.id.in_(gone), t.runs.c.status == RUNNING)
+                    .values(status=CRASHED, ended_at=now, error="the process running it ended without finishing it")
+                )
+            log.warning("marked run(s) %s crashed: their process is gone", ", ".join(map(str, gone)))
+        return gone
+
+    def finish_run(
+        self, run_id: int, status: str, counts: Mapping[str, Any], now: datetime, error: str | None = None
+    ) -> None:
+        with self.transaction() as conn:
+            started = conn.execute(select(t.runs.c.started_at).where(t.runs.c.id == run_id)).scalar_one()
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id)
+                .values(
+                    status=status,
+                    counts=dict(counts),
+                    ended_at=now,
+                    error=error,
+                    duration_s=(now - started).total_seconds(),
+                )
+            )
+
+    def last_run_started(self, portal: str, kind: str) -> datetime | None:
+        """When the portal's latest run of this kind started (the daemon schedules its rescore from it)."""
+        query = (
+            select(t.runs.c.started_at)
+            .where(t.runs.c.portal == portal, t.runs.c.kind == kind)
+            .order_by(t.runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        return value if isinstance(value, datetime) else None
+
+    def runs(self, portal: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        query = select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
+        if portal is not None:
+            query = query.where(t.runs.c.portal == portal)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    # -- sweep positions --------------------------------------------------------------------------------------
+    def load_position(self, portal: str, stream: str) -> SweepPosition | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.positions.c.position).where(t.positions.c.portal == portal, t.positions.c.stream == stream)
+            ).first()
+        return position_from_json(row[0]) if row else None
+
+    def save_position(self, conn: Connection, portal: str, stream: str, position: SweepPosition, now: datetime) -> None:
+        upsert(
+            conn,
+            t.positions,
+            [{"portal": portal, "stream": stream, "position": position_to_json(position), "updated_at": now}],
+            ("portal", "stream"),
+        )
+
+    # -- contacts ---------------------------------------------------------------------------------------------
+    def load_contacts(self, portal: str, ids: Sequence[str]) -> dict[str, StoredContact]:
+        found: dict[str, StoredContact] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(ids, IN_CHUNK):
+                rows = conn.execute(
+                    select(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk))
+                )
+                for row in rows:
+                    found[row.contact_id] = _stored(row._mapping)
+        return found
+
+    def iter_contacts(self, portal: str, batch: int = 500) -> Iterator[list[StoredContact]]:
+        """Every stored contact of a portal, in id order, a batch at a time (memory stays flat)."""
+        after = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.contacts)
+                    .where(t.contacts.c.portal == portal, t.contacts.c.contact_id > after)
+                    .order_by(t.contacts.c.contact_id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield [_stored(row._mapping) for row in rows]
+            after = rows[-1].contact_id
+
+    def save_contacts(
+        self, conn: Connection, portal: str, records: Iterable[ContactRecord], run_id: int, now: datetime
+    ) -> None:
+        rows = [
+            {
+                "portal": portal,
+                "contact_id": r.contact_id,
+                "fields": dict(r.fields),
+                "activity_marker": r.activity_marker,
+                "crm_updated_at": r.crm_updated_at,
+                "stage": r.stage.stage.value,
+                "observed": r.stage.observed.value if r.stage.observed else None,
+                "entered": _state_to_json(r.stage),
+                "recycled_at": r.stage.recycled_at,
+                "written": dict(r.written),
+                "written_at": r.written_at,
+                "score": r.score,
+                "grade": r.grade,
+                "temperature": r.temperature,
+                "last_run_id": run_id,
+                "evaluated_at": now,
+            }
+            for r in records
+        ]
+        upsert(conn, t.contacts, rows, ("portal", "contact_id"))
+
+    def mark_written(
+        self,
+        conn: Connection,
+        portal: str,
+        written: Mapping[str, tuple[Mapping[str, str], datetime | None]],
+        now: datetime,
+    ) -> None:
+        """After a successful write: the values the CRM now holds, and its new modification time."""
+        if not written:
+            return
+        current = self.load_contacts_in(conn, portal, list(written))
+        rows = [
+            {
+                "b_contact_id": contact_id,
+                "written": {**current.get(contact_id, {}), **values},
+                "written_at": crm_updated_at or now,
+                "crm_updated_at": crm_updated_at,
+            }
+            for contact_id, (values, crm_updated_at) in written.items()
+        ]
+        # One statement executed for all rows (executemany), not one round of statement building per contact.
+        statement = (
+            update(t.contacts)
+            .where(t.contacts.c.portal == portal, t.contacts.c.contact_id == bindparam("b_contact_id"))
+            .values(written=bindparam("written"), written_at=bindparam("written_at"))
+            .values(crm_updated_at=bindparam("crm_updated_at"))
+        )
+        conn.execute(statement, rows)
+
+    def load_contacts_in(self, conn: Connection, portal: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        for chunk in chunks(ids, IN_CHUNK):
+            rows = conn.execute(
+                select(t.contacts.c.contact_id, t.contacts.c.written).where(
+                    t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)
+                )
+            )
+            found.update({row.contact_id: dict(row.written or {}) for row in rows})
+        return found
+
+    def forget_contacts(self, conn: Connection, portal: str, ids: Sequence[str]) -> None:
+        """Records deleted in the CRM: drop their state and activities (their stage history stays)."""
+        for chunk in chunks(ids, IN_CHUNK):
+            conn.execute(delete(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)))
+            conn.execute(
+                delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
+            )
+
+    def count_contacts(self, portal: str) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(t.contacts).where(t.contacts.c.portal == portal)
+                ).scalar_one()
+            )
+
+    def stage_counts(self, portal: str) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.contacts.c.stage, func.count())
+                .where(t.contacts.c.portal == portal)
+                .group_by(t.contacts.c.stage)
+            )
+            return {stage: int(count) for stage, count in rows}
+
+    # -- activities -------------------------------------------------------------------------------------------
+    def load_activities(
+        self, portal: str, ids: Sequence[str], refreshed: Set[str] = frozenset()
+    ) -> dict[str, list[Activity]]:
+        """Stored activities per contact; for ``refreshed`` contacts only the stream ones (engagements are
+        about to be replaced by a fresh fetch)."""
+        found: dict[str, list[Activity]] = defaultdict(list)
+        for source, activity in self._activities(portal, ids):
+            if source != "engagement" or activity.contact_id not in refreshed:
+                found[activity.contact_id].append(activity)
+        return dict(found)
+
+    def load_engagements(self, portal: str, ids: Sequence[str]) -> list[Activity]:
+        """The stored engagements (fetched from the CRM, not streamed) of these contacts."""
+        return [activity for _, activity in self._activities(portal, ids, "engagement")]
+
+    def _activities(self, portal: str, ids: Sequence[str], source: str | None = None) -> Iterator[tuple[str, Activity]]:
+        columns = t.activities.c
+        with self.engine.connect() as conn:
+            for chunk in chunks(ids, IN_CHUNK):
+                query = select(
+                    columns.contact_id,
+                    columns.activity_id,
+                    columns.kind,
+                    columns.occurred_at,
+                    columns.attributes,
+                    columns.source,
+                ).where(columns.portal == portal, columns.contact_id.in_(chunk))
+                if source is not None:
+                    query = query.where(columns.source == source)
+                for contact_id, activity_id, kind, occurred_at, attributes, row_source in conn.execute(query):
+                    yield row_source, Activity(activity_id, contact_id, kind, occurred_at, attributes or {})
+
+    def replace_engagements(
+        self,
+        conn: Connection,
+        portal: str,
+        contact_ids: Sequence[str],
+        fetched: Sequence[Activity],
+        run_id: int,
+    ) -> None:
+        """The engagement activities of these contacts, as just fetched, replace the stored ones."""
+        for chunk in chunks(contact_ids, IN_CHUNK):
+            conn.execute(
+                delete(t.activities).where(
+                    t.activities.c.portal == portal,
+                    t.activities.c.source == "engagement",
+                    t.activities.c.contact_id.in_(chunk),
+                )
+            )
+        self.add_activities(conn, portal, fetched, "engagement", run_id)
+
+    def add_activities(
+        self, conn: Connection, portal: str, items: Sequence[Activity], source: str, run_id: int
+    ) -> None:
+        rows = {
+            (a.contact_id, a.id): {
+                "portal": portal,
+                "contact_id": a.contact_id,
+                "activity_id": a.id,
+                "kind": a.kind,
+                "occurred_at": a.occurred_at,
+                "attributes": dict(a.attributes),
+                "source": source,
+                "run_id": run_id,
+            }
+            for a in items
+        }
+        insert_ignore(conn, t.activities, list(rows.values()), ("portal", "contact_id", "activity_id"))
+
+    def contacts_with_new_activity(self, portal: str, run_id: int) -> list[str]:
+        """Contacts that received stream activities in this run but were neither evaluated nor quarantined in it."""
+        with self.engine.connect() as conn:
+            touched = (
+                select(t.activities.c.contact_id)
+                .where(
+                    t.activities.c.portal == portal,
+                    t.activities.c.run_id == run_id,
+                    t.activities.c.source == "stream",
+                )
+                .distinct()
+            )
+            done = select(t.contacts.c.contact_id).where(
+                t.contacts.c.portal == portal, t.contacts.c.last_run_id == run_id
+            )
+            quarantined = select(t.dead_letters.c.contact_id).where(
+                t.dead_letters.c.portal == portal, t.dead_letters.c.run_id == run_id
+            )
+            rows = conn.execute(
+                touched.where(
+                    t.activities.c.contact_id.not_in(done), t.activities.c.contact_id.not_in(quarantined)
+                ).order_by(t.activities.c.contact_id)
+            )
+            return [row[0] for row in rows]
+
+    def prune_activities(self, portal: str, before: datetime) -> int:
+        with self.transaction() as conn:
+            result = conn.execute(
+                delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.occurred_at < before)
+            )
+            return int(result.rowcount or 0)
+
+
+def _engine(url: str, echo: bool) -> Engine:
+    try:
+        engine = create_engine(url, echo=echo, future=True)
+    except ArgumentError:
+        raise StateStoreError(
+            "not a database URL; use sqlite:///path/to/leadstage.db or postgresql+psycopg://user@host/db"
+        ) from None
+    except (NoSuchModuleError, ImportError) as error:
+        name = getattr(error, "name", None) or str(error).rsplit(":", 1)[-1].strip()
+        hint = " (pip install 'leadstage[postgres]')" if "postgres" in url.split(":", 1)[0] else ""
+        raise StateStoreError(f"no database driver for {safe_url(url)}: {name} is not installed{hint}") from None
+    if engine.dialect.name not in SUPPORTED_BACKENDS:
+        engine.dispose()
+        raise StateStoreError(f"{engine.dialect.name} is not supported as a state store; use SQLite or PostgreSQL")
+    return engine
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error or "unknown error").strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _stored(row: Mapping[Any, Any]) -> StoredContact:
+    stage = StageState(
+        stage=Stage(row["stage"]),
+        entered=_entered_from_json(row["entered"] or {}),
+        recycled_at=row["recycled_at"],
+        observed=Stage(row["observed"]) if row["observed"] else None,
+    )
+    return StoredContact(
+        contact_id=row["contact_id"],
+        fields=row["fields"] or {},
+        activity_marker=row["activity_marker"],
+        crm_updated_at=row["crm_updated_at"],
+        stage=stage,
+        written=row["written"] or {},
+        written_at=row["written_at"],
+        last_run_id=row["last_run_id"],
+    )
+
+
+__all__ = [
+    "CRASHED",
+    "ContactRecord",
+    "DeadLetter",
+    "StateStore",
+    "StateStoreError",
+    "StoredContact",
+    "holder_gone",
+    "safe_url",
+]
