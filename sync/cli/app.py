@@ -1,46 +1,14 @@
-"""The ``leadstage`` command line. Exit codes: 0 ok, 1 the run had failures, 2 bad config or usage."""
+"""The ``leadstage`` command line: the Typer app with its global options, and the console-script entry point.
+
+Exit codes: 0 ok, 1 the run had failures, 2 bad config or usage, 3 another worker holds the portal.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict
-from pathlib import Path
-from typing import Annotated, Any
 
-import typer
-
-from leadstage.sync.cli.common import (
-    EXIT_CONFIG,
-    EXIT_FAILURES,
-    EXIT_OK,
-    ConfigOpt,
-    JsonOpt,
-    LogFormatOpt,
-    LogOpt,
-    PortalOpt,
-    WaitOpt,
-    _clock,
-    _emit,
-    _errors,
-    _fail,
-    _load,
-    app,
-    err,
-    out,
-    stop_on_signals,
-    summary_dict,
-)
-from leadstage.sync.config import PortalSettings
-from leadstage.sync.config.portals import hubspot_field_map, salesforce_field_map
+from leadstage.sync.cli.common import EXIT_CONFIG, LogFormatOpt, LogOpt, app, fail
 from leadstage.sync.logsetup import configure_logging
-from leadstage.sync.run.connect import build_connector, open_store
-from leadstage.sync.run.engine import RunCounts
-from leadstage.sync.run.runner import run_options, run_portal
-from leadstage.sync.state import safe_url
 
 
 @app.callback()
@@ -49,270 +17,10 @@ def _main(
     log_format: LogFormatOpt = "text",
 ) -> None:
     if log_format not in ("text", "json"):
-        _fail(EXIT_CONFIG, ["leadstage: --log-format must be text or json"])
+        fail(EXIT_CONFIG, ["leadstage: --log-format must be text or json"])
     if log_level.lower() not in ("debug", "info", "warning", "error"):
-        _fail(EXIT_CONFIG, ["leadstage: --log-level must be debug, info, warning or error"])
+        fail(EXIT_CONFIG, ["leadstage: --log-level must be debug, info, warning or error"])
     configure_logging(log_level, log_format)
-
-
-def portal_field_map(portal: PortalSettings) -> dict[str, str]:
-    """CRM field -> canonical field, for the portal's CRM."""
-    section = portal.section
-    return hubspot_field_map(section) if portal.crm == "hubspot" else salesforce_field_map(section)
-
-
-def unmapped_signals(portal: PortalSettings, allowed: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """CRM values of the stage signal fields that the profile's stage mapping does not cover."""
-    found: dict[str, list[str]] = {}
-    for signal_map in portal.model.stages.signals:
-        known = {value.lower() for value in signal_map.values}
-        missing = [value for value in allowed.get(signal_map.field, ()) if value.lower() not in known]
-        if missing:
-            found[signal_map.field] = missing
-    return found
-
-
-def _rules_on_missing(portal: PortalSettings, missing: Sequence[str]) -> list[str]:
-    """Lines for the CRM fields the portal's mapping reads that the CRM does not have."""
-    crm_to_canonical = portal_field_map(portal)
-    lines = []
-    for crm_name in missing:
-        canonical = crm_to_canonical.get(crm_name)
-        what = f"(mapped as {canonical!r})" if canonical else "(a stage date field)"
-        lines.append(f"{crm_name} {what}")
-    return lines
-
-
-@app.command()
-def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt = False) -> None:
-    """Validate the config, open the state store, reach the CRM, list missing fields and unmapped stage values."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        store = open_store(settings)
-        store.close()
-        connector = build_connector(settings, chosen, _clock())
-        report = connector.check()
-        connector.close()
-    unmapped = unmapped_signals(chosen, report.signal_values)
-    missing_inputs = _rules_on_missing(chosen, report.missing_inputs)
-    data = {
-        "config": str(settings.path),
-        "portal": chosen.name,
-        "crm": chosen.crm,
-        "state": safe_url(settings.state_url),
-        "state_reachable": True,
-        "reachable": report.reachable,
-        "missing_fields": [f.crm_name for f in report.missing_fields],
-        "missing_inputs": list(report.missing_inputs),
-        "unmapped_stage_values": unmapped,
-        "config_notes": list(chosen.notes),
-        "notes": list(report.notes),
-    }
-
-    def text() -> None:
-        out.print(f"config   {settings.path}: valid", markup=False)
-        out.print(f"state    {safe_url(settings.state_url)}: opened", markup=False)
-        out.print(f"portal   {chosen.name} ({chosen.crm}): reachable", markup=False)
-        if report.missing_fields:
-            names = ", ".join(f.crm_name for f in report.missing_fields)
-            out.print(f"fields   missing: {names}\n         run `leadstage setup` to create them (or see how)")
-        else:
-            out.print("fields   all present")
-        for line in missing_inputs:
-            out.print(f"mapping  the CRM has no field {line}: rules on it never hold", markup=False)
-        for field_name, values in unmapped.items():
-            out.print(
-                f"stages   {field_name} values not in the stage mapping: {', '.join(values)}\n"
-                f"         records with them would be quarantined; map them under [stages.{chosen.crm}.signals]",
-                markup=False,
-            )
-        for note in (*chosen.notes, *report.notes):
-            out.print(f"note     {note}", markup=False)
-
-    _emit(as_json, data, text)
-    problems = report.missing_fields or report.missing_inputs or unmapped or chosen.notes
-    raise typer.Exit(EXIT_FAILURES if problems else EXIT_OK)
-
-
-@app.command()
-def setup(
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be created.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Create leadstage's property group and properties in the CRM (safe to run again)."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        connector = build_connector(settings, chosen, _clock())
-        report = connector.setup(dry_run=dry_run)
-        connector.close()
-    verb = "would create" if dry_run else "created"
-    data = {"portal": chosen.name, "dry_run": dry_run, **asdict(report)}
-
-    def text() -> None:
-        out.print(f"{verb}: {', '.join(report.created) or 'nothing'}")
-        out.print(f"already there: {len(report.existing)} field(s)")
-        for line in report.instructions:
-            out.print(line)
-
-    _emit(as_json, data, text)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[RunCounts], None] | None]:
-    if not enabled:
-        yield None
-        return
-    with err.status("syncing...") as status:
-
-        def update(counts: RunCounts) -> None:
-            status.update(
-                f"pulled {counts.pulled:,}  updated {counts.updated:,}  unchanged {counts.unchanged:,}  "
-                f"failed {counts.failed:,}  API calls {counts.api_calls:,}"
-            )
-
-        yield update
-
-
-@app.command()
-def sync(
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    full: Annotated[bool, typer.Option("--full", help="Walk every contact, not only the changed ones.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Evaluate and diff, write nothing.")] = False,
-    wait: WaitOpt = 0.0,
-    as_json: JsonOpt = False,
-) -> None:
-    """Run one sync: pull what changed, evaluate, write back only real changes.
-
-    SIGTERM or Ctrl-C finishes and commits the page in hand, then exits 0 (the next run goes on from there).
-    """
-    _run_command(config, portal, as_json, wait, "sync", full=full, dry_run=dry_run)
-
-
-def _run_command(config: str | None, portal: str | None, as_json: bool, wait: float, role: str, **options: Any) -> None:
-    """Shared by sync and rescore: run under the portal's lease, print the summary, exit with the run's code."""
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        clock = _clock()
-        connector = build_connector(settings, chosen, clock)
-        store = open_store(settings)
-        try:
-            with stop_on_signals() as stop_requested, _progress(not as_json and sys.stderr.isatty()) as on_page:
-                summary = run_portal(
-                    settings,
-                    chosen,
-                    connector,
-                    store,
-                    clock,
-                    run_options(settings, **options),
-                    role,
-                    wait,
-                    on_page,
-                    stop_requested,
-                )
-        finally:
-            connector.close()
-            store.close()
-    data = summary_dict(summary)
-
-    def text() -> None:
-        c = summary.counts
-        verb = "would update" if summary.kind.endswith("dry-run") else "updated"
-        out.print(
-            f"run {summary.run_id} ({summary.kind}) {summary.status}: pulled {c.pulled:,}, {verb} {c.updated:,}, "
-            f"unchanged {c.unchanged:,}, failed {c.failed:,}, API calls {c.api_calls:,}"
-        )
-        if summary.error:
-            out.print(f"stopped: {summary.error}", markup=False)
-        if summary.status == "stopped" and not summary.error:
-            out.print("stopped on request after committing the page in hand; the next run goes on from there")
-        if c.failed:
-            out.print("failed records are in the dead-letter table (see `leadstage dead-letters list`)")
-
-    _emit(as_json, data, text)
-    raise typer.Exit(summary.exit_code)
-
-
-@app.command()
-def rescore(
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and diff, write nothing.")] = False,
-    wait: WaitOpt = 0.0,
-    as_json: JsonOpt = False,
-) -> None:
-    """Recompute every stored contact (decay, SLA) from the state store, without pulling; write only changes."""
-    _run_command(config, portal, as_json, wait, "rescore", rescore=True, dry_run=dry_run)
-
-
-@app.command()
-def explain(
-    contact_id: Annotated[str, typer.Argument(help="The CRM id of the contact.")],
-    config: ConfigOpt = None,
-    portal: PortalOpt = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Read the contact from the CRM first (no writes).")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Show every rule that fired for one contact, its BANT grade, temperature, stage decision and values."""
-    from leadstage.sync.run.explain import ExplainError, render
-    from leadstage.sync.run.explain import explain as explain_contact
-
-    with _errors():
-        settings = _load(config)
-        chosen = settings.portal(portal)
-        clock = _clock()
-        connector = build_connector(settings, chosen, clock) if fresh else None
-        store = open_store(settings)
-        try:
-            data = explain_contact(chosen.name, chosen.model, store, contact_id, clock.now(), connector)
-        except ExplainError as error:
-            _fail(EXIT_FAILURES, [f"leadstage: {error}"])
-        finally:
-            store.close()
-            if connector is not None:
-                connector.close()
-    _emit(as_json, data, lambda: render(out, data))
-
-
-@app.command()
-def sandbox(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
-    contacts: Annotated[int, typer.Option(help="Contacts to generate.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Random seed of the generated data.")] = 7,
-    data: Annotated[Path | None, typer.Option(help="Load this JSON data file instead of generating.")] = None,
-    token_env: Annotated[str, typer.Option(help="Environment variable holding the accepted token.")] = (
-        "LEADSTAGE_SANDBOX_TOKEN"
-    ),
-) -> None:
-    """Serve a local HubSpot-compatible sandbox CRM (no credentials, nothing leaves this machine)."""
-    from leadstage.sync.cli.sandbox import serve
-
-    serve(port=port, contacts=contacts, seed=seed, data=data, token_env=token_env, console=err)
-
-
-@app.command()
-def demo(
-    as_json: JsonOpt = False,
-    contacts: Annotated[int, typer.Option(help="Contacts in the seeded sandbox.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Random seed of the seeded data.")] = 7,
-    crm: Annotated[str, typer.Option(help="Which CRM the sandbox plays: hubspot or salesforce.")] = "hubspot",
-    report: Annotated[Path | None, typer.Option(help="Also write the funnel report as an HTML page here.")] = None,
-) -> None:
-    """Run the real sync against a seeded local sandbox: setup, two syncs, weeks of sales work, the funnel report."""
-    from leadstage.sync.demo.main import run_demo
-
-    if crm not in ("hubspot", "salesforce"):
-        _fail(EXIT_CONFIG, [f"leadstage: --crm {crm}: choose hubspot or salesforce"])
-    with _errors():
-        result = run_demo(contacts=contacts, seed=seed, crm=crm, console=None if as_json else out, report_path=report)
-    if as_json:
-        print(json.dumps(result, indent=2))
-    raise typer.Exit(EXIT_OK if all(r["failed"] == 0 for r in result["runs"]) else EXIT_FAILURES)
 
 
 def main() -> None:
@@ -322,11 +30,10 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from leadstage.sync.cli import daemon, ops, report
+    from leadstage.sync.cli import daemon, explain, ops, portal, report, sandbox
 
-    ops.register(app)
-    daemon.register(app)
-    report.register(app)
+    for commands in (portal, explain, ops, daemon, report, sandbox):
+        commands.register(app)
 
 
 _register_commands()

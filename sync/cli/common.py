@@ -20,7 +20,6 @@ from leadstage.connectors.base import AuthenticationFailed, ConnectorError
 from leadstage.sync.config import ConfigError, PortalSettings, Settings, find_config, load_settings
 from leadstage.sync.logsetup import redact
 from leadstage.sync.run.connect import open_store
-from leadstage.sync.run.engine import RunSummary
 from leadstage.sync.run.lease import PortalBusy
 from leadstage.sync.state import StateStore
 
@@ -56,35 +55,35 @@ WaitOpt = Annotated[
 ]
 
 
-def _fail(code: int, lines: list[str]) -> NoReturn:
+def fail(code: int, lines: list[str]) -> NoReturn:
     for line in lines:
         typer.echo(redact(line), err=True)
     raise typer.Exit(code)
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def handled_errors() -> Iterator[None]:
     """Turn known failures into clear messages and the documented exit codes."""
     try:
         yield
     except ConfigError as error:
-        _fail(EXIT_CONFIG, ["leadstage: configuration problem:", *(f"  {p}" for p in error.problems)])
+        fail(EXIT_CONFIG, ["leadstage: configuration problem:", *(f"  {p}" for p in error.problems)])
     except PortalBusy as error:
-        _fail(EXIT_BUSY, [f"leadstage: {error}"])
+        fail(EXIT_BUSY, [f"leadstage: {error}"])
     except AuthenticationFailed as error:
-        _fail(EXIT_CONFIG, [f"leadstage: {error}"])
+        fail(EXIT_CONFIG, [f"leadstage: {error}"])
     except ConnectorError as error:
-        _fail(EXIT_FAILURES, [f"leadstage: the CRM call failed: {error}"])
+        fail(EXIT_FAILURES, [f"leadstage: the CRM call failed: {error}"])
 
 
-def _load(config: str | None) -> Settings:
+def load_config(config: str | None) -> Settings:
     return load_settings(find_config(config))
 
 
 FIXED_CLOCK_ENV = "LEADSTAGE_FIXED_CLOCK"
 
 
-def _clock() -> Any:
+def make_clock() -> Any:
     """The real clock; ``LEADSTAGE_FIXED_CLOCK=<ISO time>`` freezes it (reproducible subprocess tests)."""
     from leadstage.connectors.resilience import FixedClock, SystemClock
 
@@ -97,8 +96,8 @@ def _clock() -> Any:
 @contextmanager
 def portal_store(config: str | None, portal: str | None) -> Iterator[tuple[Settings, PortalSettings, StateStore]]:
     """The settings, the chosen portal and an open state store (closed afterwards), with error handling."""
-    with _errors():
-        settings = _load(config)
+    with handled_errors():
+        settings = load_config(config)
         chosen = settings.portal(portal)
         store = open_store(settings)
         try:
@@ -114,7 +113,7 @@ def parse_when(option: str, value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        _fail(EXIT_CONFIG, [f"leadstage: {option} {value!r}: give a date like 2026-01-31 or an ISO datetime"])
+        fail(EXIT_CONFIG, [f"leadstage: {option} {value!r}: give a date like 2026-01-31 or an ISO datetime"])
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -137,23 +136,8 @@ def stop_on_signals() -> Iterator[Callable[[], bool]]:
             signal.signal(sig, old)
 
 
-def _emit(as_json: bool, data: dict[str, Any], text: Callable[[], None]) -> None:
+def emit(as_json: bool, data: dict[str, Any], text: Callable[[], None]) -> None:
     if as_json:
         print(json.dumps(data, default=str, indent=2))
     else:
         text()
-
-
-def summary_dict(summary: RunSummary) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "run_id": summary.run_id,
-        "portal": summary.portal,
-        "kind": summary.kind,
-        "status": summary.status,
-        **summary.counts.as_dict(),
-        "duration_s": round((summary.ended_at - summary.started_at).total_seconds(), 3) if summary.ended_at else None,
-        "error": summary.error,
-    }
-    if summary.kind.endswith("dry-run"):
-        data["planned"] = summary.planned
-    return data

@@ -23,7 +23,7 @@ OnceOpt = Annotated[
 def register(app: typer.Typer) -> None:
     """Add the daemon command to the CLI."""
     # Imported here: cli.py imports this module while it is still being loaded.
-    from leadstage.sync.cli.common import _errors, _load
+    from leadstage.sync.cli.common import handled_errors, load_config
 
     @app.command()
     def daemon(config: ConfigOpt = None, portal: PortalsOpt = None, once: OnceOpt = False) -> None:
@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
         """
         from leadstage.sync.daemon.scheduler import Daemon
 
-        with _errors():
-            settings = _load(config)
+        with handled_errors():
+            settings = load_config(config)
             worker = Daemon(settings, portal or ())
             code = worker.run_once() if once else worker.serve()
         raise typer.Exit(code)

@@ -19,17 +19,16 @@ from leadstage.sync.cli.common import (
     JsonOpt,
     PortalOpt,
     WaitOpt,
-    _clock,
-    _emit,
-    _errors,
-    _fail,
-    _load,
+    emit,
     err,
+    fail,
+    handled_errors,
+    load_config,
+    make_clock,
     out,
     parse_when,
     portal_store,
     stop_on_signals,
-    summary_dict,
 )
 from leadstage.sync.run.connect import build_connector, open_store
 from leadstage.sync.run.engine import RunCounts
@@ -86,17 +85,17 @@ def backfill(
     from leadstage.sync.run.backfill import BackfillError, DiffExport, plan, run_backfill
 
     if export is not None and not dry_run:
-        _fail(EXIT_CONFIG, ["leadstage: --export goes with --dry-run (a real backfill writes to the CRM)"])
+        fail(EXIT_CONFIG, ["leadstage: --export goes with --dry-run (a real backfill writes to the CRM)"])
     if limit is not None and limit < 1:
-        _fail(EXIT_CONFIG, ["leadstage: --limit must be at least 1"])
+        fail(EXIT_CONFIG, ["leadstage: --limit must be at least 1"])
     try:
         exporter = DiffExport(export) if export is not None else None
     except BackfillError as error:
-        _fail(EXIT_CONFIG, [f"leadstage: {error}"])
-    with _errors():
-        settings = _load(config)
+        fail(EXIT_CONFIG, [f"leadstage: {error}"])
+    with handled_errors():
+        settings = load_config(config)
         chosen = settings.portal(portal)
-        clock = _clock()
+        clock = make_clock()
         store = open_store(settings)
         try:
             position = plan(
@@ -109,7 +108,7 @@ def backfill(
             )
         except BackfillError as error:
             store.close()
-            _fail(EXIT_CONFIG, [f"leadstage: {error}"])
+            fail(EXIT_CONFIG, [f"leadstage: {error}"])
         connector = build_connector(settings, chosen, clock, rate_share=settings.backfill.rate_share)
         show = not as_json and sys.stderr.isatty()
         total = connector.count_contacts(position) if show else None
@@ -136,7 +135,7 @@ def backfill(
         finally:
             connector.close()
             store.close()
-    data = summary_dict(summary)
+    data = summary.to_dict()
     data.pop("planned", None)
     if exporter is not None:
         data["exported"] = {"path": str(exporter.path), "records": exporter.count}
@@ -155,7 +154,7 @@ def backfill(
         if summary.error:
             out.print(f"stopped: {summary.error}")
 
-    _emit(as_json, data, text)
+    emit(as_json, data, text)
     raise typer.Exit(summary.exit_code)
 
 
@@ -180,7 +179,7 @@ def dead_letters_list(
                 highlight=False,
             )
 
-    _emit(as_json, {"portal": chosen.name, "dead_letters": rows}, text)
+    emit(as_json, {"portal": chosen.name, "dead_letters": rows}, text)
 
 
 def runs(
@@ -191,7 +190,7 @@ def runs(
 ) -> None:
     """Run history: kind, status, counts and duration (runs whose process is gone are marked crashed)."""
     with portal_store(config, portal) as (_, chosen, store):
-        store.close_abandoned_runs(chosen.name, _clock().now())
+        store.close_abandoned_runs(chosen.name, make_clock().now())
         rows = store.runs(chosen.name, limit=limit)
 
     def text() -> None:
@@ -213,7 +212,7 @@ def runs(
             )
         out.print(table)
 
-    _emit(as_json, {"portal": chosen.name, "runs": rows}, text)
+    emit(as_json, {"portal": chosen.name, "runs": rows}, text)
 
 
 IdsOpt = Annotated[list[int] | None, typer.Option("--id", help="A dead letter's id (repeatable).")]
@@ -222,14 +221,14 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Every open dead letter of t
 
 def _chosen_letters(store: StateStore, portal: str, ids: list[int] | None, every: bool) -> list[dict[str, object]]:
     if not ids and not every:
-        _fail(EXIT_CONFIG, ["leadstage: name dead letters with --id N (repeatable), or --all"])
+        fail(EXIT_CONFIG, ["leadstage: name dead letters with --id N (repeatable), or --all"])
     letters = store.dead_letters(portal)
     if ids:
         wanted = set(ids)
         letters = [letter for letter in letters if letter["id"] in wanted]
         unknown = wanted - {int(str(letter["id"])) for letter in letters}
         if unknown:
-            _fail(EXIT_CONFIG, [f"leadstage: no open dead letter with id {', '.join(map(str, sorted(unknown)))}"])
+            fail(EXIT_CONFIG, [f"leadstage: no open dead letter with id {', '.join(map(str, sorted(unknown)))}"])
     return letters
 
 
@@ -247,16 +246,16 @@ def dead_letters_replay(
     A letter is closed when its contact now goes through; one that fails again stays open, with a new letter
     saying why.
     """
-    with _errors():
-        settings = _load(config)
+    with handled_errors():
+        settings = load_config(config)
         chosen = settings.portal(portal)
-        clock = _clock()
+        clock = make_clock()
         store = open_store(settings)
         letters = _chosen_letters(store, chosen.name, ids, every)
         contacts = tuple(dict.fromkeys(str(letter["contact_id"]) for letter in letters))
         if not contacts:
             store.close()
-            _emit(as_json, {"portal": chosen.name, "replayed": 0}, lambda: out.print("no open dead letters"))
+            emit(as_json, {"portal": chosen.name, "replayed": 0}, lambda: out.print("no open dead letters"))
             return
         connector = build_connector(settings, chosen, clock)
         try:
@@ -272,7 +271,7 @@ def dead_letters_replay(
         finally:
             connector.close()
             store.close()
-    data = {**summary_dict(run), "letters": len(letters), "closed": closed}
+    data = {**run.to_dict(), "letters": len(letters), "closed": closed}
 
     def text() -> None:
         verb = "would write" if dry_run else "wrote"
@@ -282,7 +281,7 @@ def dead_letters_replay(
             f"closed {closed}"
         )
 
-    _emit(as_json, data, text)
+    emit(as_json, data, text)
     raise typer.Exit(run.exit_code)
 
 
@@ -297,9 +296,9 @@ def dead_letters_drop(
     with portal_store(config, portal) as (_, chosen, store):
         letters = _chosen_letters(store, chosen.name, ids, every)
         closed = store.resolve_dead_letters(
-            chosen.name, [int(str(letter["id"])) for letter in letters], "dropped", _clock().now()
+            chosen.name, [int(str(letter["id"])) for letter in letters], "dropped", make_clock().now()
         )
-    _emit(as_json, {"portal": chosen.name, "dropped": closed}, lambda: out.print(f"dropped {closed} dead letter(s)"))
+    emit(as_json, {"portal": chosen.name, "dropped": closed}, lambda: out.print(f"dropped {closed} dead letter(s)"))
 
 
 def register(app: typer.Typer) -> None:

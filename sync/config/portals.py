@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from leadstage.connectors.hubspot.settings import DEFAULT_BASE_URL, DEFAULT_FIELD_MAP, DEFAULT_WEB_EVENTS
 from leadstage.connectors.salesforce.settings import (
@@ -24,6 +24,7 @@ from leadstage.connectors.salesforce.settings import (
     DEFAULT_LOGIN_URL,
 )
 from leadstage.mapping.model import ActivityKind
+from leadstage.sync.config.base import Section
 from leadstage.sync.config.errors import ConfigError
 from leadstage.sync.logsetup import register_secret
 
@@ -91,10 +92,8 @@ def _check_kinds(mapping: dict[str, str] | None) -> dict[str, str] | None:
     return mapping
 
 
-class PortalSection(BaseModel):
+class PortalSection(Section):
     """``[portals.<name>]``: one CRM account."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     crm: Literal["hubspot", "salesforce"]
     profile: str = "default"

@@ -11,7 +11,7 @@ import difflib
 import math
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from leadstage.mapping.bant import ActivityRule, BantModel, BantRule, Cutoffs, FieldRule
 from leadstage.mapping.conditions import (
@@ -37,6 +37,7 @@ from leadstage.mapping.scoring import (
     ScoringModel,
 )
 from leadstage.mapping.temperature import TemperatureModel, Window
+from leadstage.sync.config.base import StrictSection
 
 KNOWN_KINDS: tuple[str, ...] = tuple(kind.value for kind in ActivityKind)
 OPERATOR_KEYS = "equals, one_of, regex, range/min/max, present, absent, contains"
@@ -85,18 +86,14 @@ NonNegativeNumber = Annotated[float, AfterValidator(_not_negative)]
 Name = Annotated[str, AfterValidator(_not_blank)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class RangeSpec(_Section):
+class RangeSpec(StrictSection):
     """``range = { min = 50, max = 5000 }``: either end may be left out."""
 
     min: FiniteNumber | None = None
     max: FiniteNumber | None = None
 
 
-class _OperatorKeys(_Section):
+class _OperatorKeys(StrictSection):
     """The operator keys a condition is written with; which one is given decides the condition."""
 
     equals: str | int | bool | None = None
@@ -211,7 +208,7 @@ class FitRuleSpec(ConditionSpec):
         return FitRule(self.name, self.field, self.to_condition(), self.points)
 
 
-class EngagementRuleSpec(_Section):
+class EngagementRuleSpec(StrictSection):
     """``[[scoring.engagement]]``: points per matching activity, decayed, optionally capped."""
 
     name: Name
@@ -242,7 +239,7 @@ class EngagementRuleSpec(_Section):
         )
 
 
-class ScoringSection(_Section):
+class ScoringSection(StrictSection):
     """``[scoring]``: fit and engagement rules, weights, half-life and the maximum age of activities."""
 
     fit_weight: NonNegativeNumber = DEFAULT_WEIGHT
@@ -337,7 +334,7 @@ def _cutoff_in_range(count: int) -> int:
 Cutoff = Annotated[int, AfterValidator(_cutoff_in_range)]
 
 
-class CutoffsSpec(_Section):
+class CutoffsSpec(StrictSection):
     """``cutoffs = { A = 4, B = 3, C = 2 }``: criteria that must hold per grade; fewer than C is D."""
 
     A: Cutoff = DEFAULT_CUTOFFS["A"]
@@ -354,7 +351,7 @@ class CutoffsSpec(_Section):
         return self
 
 
-class BantSection(_Section):
+class BantSection(StrictSection):
     """``[bant]``: the rules of each criterion and the grade cut-offs."""
 
     cutoffs: CutoffsSpec = CutoffsSpec()
@@ -364,14 +361,14 @@ class BantSection(_Section):
     timeline: list[BantRuleSpec] = []
 
 
-class WindowSpec(_Section):
+class WindowSpec(StrictSection):
     """``hot = { within_days = 7, min_points = 20 }``."""
 
     within_days: PositiveNumber
     min_points: PositiveNumber
 
 
-class TemperatureSection(_Section):
+class TemperatureSection(StrictSection):
     """``[temperature]``: the hot and warm windows; reaching neither is cold."""
 
     hot: WindowSpec = WindowSpec.model_validate(DEFAULT_HOT)

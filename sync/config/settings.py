@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from leadstage.mapping.evaluate import QualificationModel
 from leadstage.mapping.model import Stage
 from leadstage.mapping.validate import FieldRules
+from leadstage.sync.config.base import Section
 from leadstage.sync.config.checks import event_lookback, field_problems, sync_field_problems
 from leadstage.sync.config.errors import ConfigError
 from leadstage.sync.config.portals import PortalSection, hubspot_field_map, salesforce_field_map
@@ -33,11 +34,7 @@ DEFAULT_CONFIG_NAME = "leadstage.toml"
 CONFIG_ENV = "LEADSTAGE_CONFIG"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StateSection(_Section):
+class StateSection(Section):
     """``[state]``: where leadstage keeps its own state."""
 
     url: str | None = None
@@ -53,19 +50,19 @@ class StateSection(_Section):
         return url
 
 
-class TimeoutsSection(_Section):
+class TimeoutsSection(Section):
     connect_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
     read_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
 
 
-class RetrySection(_Section):
+class RetrySection(Section):
     attempts: Annotated[int, Field(ge=1, le=20)] = 6
     max_total_seconds: Annotated[float, Field(gt=0)] = 300.0
     backoff_initial_seconds: Annotated[float, Field(gt=0)] = 0.5
     backoff_max_seconds: Annotated[float, Field(gt=0)] = 30.0
 
 
-class SyncSection(_Section):
+class SyncSection(Section):
     """``[sync]``: how runs behave."""
 
     overlap_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 10.0
@@ -79,7 +76,7 @@ class SyncSection(_Section):
     retry: RetrySection = RetrySection()
 
 
-class DaemonSection(_Section):
+class DaemonSection(Section):
     """``[daemon]``: the long-running worker."""
 
     metrics_host: str = "127.0.0.1"
@@ -88,13 +85,13 @@ class DaemonSection(_Section):
     misfire_grace_seconds: Annotated[float, Field(ge=1, le=86_400)] = 300.0
 
 
-class BackfillSection(_Section):
+class BackfillSection(Section):
     """``[backfill]``: one-off recomputations."""
 
     rate_share: Annotated[float, Field(gt=0, le=1)] = 0.3  # of the portal's rate limit, leaving the rest to the daemon
 
 
-class ProfileSection(_Section):
+class ProfileSection(Section):
     """A named qualification profile (``[profiles.<name>]``); the top-level sections are profile "default"."""
 
     stages: StagesSection = StagesSection()
@@ -103,7 +100,7 @@ class ProfileSection(_Section):
     temperature: TemperatureSection = TemperatureSection()
 
 
-class RootSection(_Section):
+class RootSection(Section):
     state: StateSection = StateSection()
     sync: SyncSection = SyncSection()
     daemon: DaemonSection = DaemonSection()

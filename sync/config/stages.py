@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from leadstage.connectors.hubspot.settings import CREATED_PROPERTY, LIFECYCLE_ORDER, lifecycle_date_properties
 from leadstage.connectors.salesforce.settings import CONVERTED_DATE_FIELD, CONVERTED_FIELD, CREATED_FIELD
 from leadstage.mapping.model import Grade, Stage
 from leadstage.mapping.stages import IGNORE, SignalMap, StageRules
 from leadstage.mapping.values import PromotionRule
+from leadstage.sync.config.base import Section
 
 StageName = Literal["raw", "mql", "sal", "sql", "opportunity", "customer", "recycled", "disqualified", "ignore"]
 DatedStage = Literal["raw", "mql", "sal", "sql", "opportunity", "customer", "recycled", "disqualified"]
@@ -57,11 +58,7 @@ SALESFORCE_SIGNALS: dict[str, dict[str, StageName]] = {
 DEFAULT_SIGNALS = {"hubspot": HUBSPOT_SIGNALS, "salesforce": SALESFORCE_SIGNALS}
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PromoteSection(_Section):
+class PromoteSection(Section):
     """Mirror our MQL decision into a CRM field (HubSpot: lifecyclestage = marketingqualifiedlead)."""
 
     enabled: bool = False
@@ -78,7 +75,7 @@ class PromoteSection(_Section):
         return value
 
 
-class CrmStagesSection(_Section):
+class CrmStagesSection(Section):
     """``[stages.<crm>]``: which CRM field values mean which stage, and where the CRM keeps stage dates."""
 
     signals: dict[str, dict[str, StageName]] | None = None
@@ -106,7 +103,7 @@ class CrmStagesSection(_Section):
         return signals
 
 
-class StagesSection(_Section):
+class StagesSection(Section):
     """``[stages]``: the stage rules shared by every CRM, and ``[stages.hubspot]`` / ``[stages.salesforce]``."""
 
     mql_threshold: Annotated[int, Field(ge=0, le=100)] = 60

@@ -26,7 +26,6 @@ from rich.table import Table
 
 from leadstage.mapping.model import Stage
 from leadstage.sandbox import Sandbox, SandboxConfig
-from leadstage.sync.cli.report import print_table, report_dict
 from leadstage.sync.config import Settings, settings_from_data
 from leadstage.sync.demo.sales import (
     SYNC_EVERY_DAYS,
@@ -38,6 +37,7 @@ from leadstage.sync.demo.sales import (
 )
 from leadstage.sync.report.funnel import FunnelReport, Period, report_from_store
 from leadstage.sync.report.html import render_html
+from leadstage.sync.report.text import print_table, report_dict
 from leadstage.sync.run.connect import build_connector, open_store
 from leadstage.sync.run.engine import RunSummary
 from leadstage.sync.run.runner import run_options, run_portal
@@ -80,22 +80,6 @@ def demo_settings(folder: Path, box: Sandbox, crm: str) -> Settings:
         }
     data["portals"] = {DEMO_PORTAL: {k: v for k, v in portal.items() if v is not None}}
     return settings_from_data(folder / "leadstage.toml", data)
-
-
-def _run_dict(summary: RunSummary) -> dict[str, Any]:
-    c = summary.counts
-    return {
-        "pulled": c.pulled,
-        "updated": c.updated,
-        "unchanged": c.unchanged,
-        "failed": c.failed,
-        "api_calls": c.api_calls,
-        "activities": c.activities,
-        "events": c.events,
-        "transitions": c.transitions,
-        "status": summary.status,
-        "seconds": round((summary.ended_at - summary.started_at).total_seconds(), 2) if summary.ended_at else None,
-    }
 
 
 def run_demo(
@@ -141,7 +125,7 @@ def run_demo(
 
             runs = []
             for label in ("first sync", "second sync"):
-                runs.append(_run_dict(sync()))
+                runs.append(sync().to_dict())
                 if console:
                     _print_run(console, label, runs[-1])
             stages = store.stage_counts(portal.name)
@@ -205,7 +189,7 @@ def _print_run(console: Console, label: str, run: dict[str, Any]) -> None:
     console.print(
         f"{label}: pulled {run['pulled']:,} contacts and {run['events'] + run['activities']:,} activities, "
         f"updated {run['updated']:,}, unchanged {run['unchanged']:,}, failed {run['failed']:,}, "
-        f"API calls {run['api_calls']:,} ({run['seconds']}s)"
+        f"API calls {run['api_calls']:,} ({run['duration_s']:.1f}s)"
     )
 
 

@@ -93,3 +93,19 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         return 0 if self.status in ("ok", "stopped") else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain data (``--json`` output): ids, status, every count, duration, error; a dry run's
+        planned writes too."""
+        data: dict[str, Any] = {
+            "run_id": self.run_id,
+            "portal": self.portal,
+            "kind": self.kind,
+            "status": self.status,
+            **self.counts.as_dict(),
+            "duration_s": round((self.ended_at - self.started_at).total_seconds(), 3) if self.ended_at else None,
+            "error": self.error,
+        }
+        if self.kind.endswith("dry-run"):
+            data["planned"] = self.planned
+        return data
