@@ -30,7 +30,7 @@ from typing import Any
 
 from benchlib import START, TOKEN, Worker, worker, write_json
 
-from leadstage.connectors.resilience import FixedClock
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sandbox.timeutil import datetime_to_ms, parse_instant
 

@@ -19,7 +19,7 @@ from typing import Any
 from benchlib import WINDOW_SINCE, cpu_seconds, peak_rss_mb, worker, write_json
 
 from leadstage.connectors.base import SweepKind, SweepPosition
-from leadstage.connectors.resilience import SystemClock
+from leadstage.connectors.clock import SystemClock
 from leadstage.sync.run.backfill import run_backfill
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from benchlib import sandbox_process, worker, write_json
 
-from leadstage.connectors.resilience import SystemClock
+from leadstage.connectors.clock import SystemClock
 
 RATE_TARGET = 0.90
 TOO_MANY_TARGET = 0.01

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from leadstage.mapping.model import Activity, Contact
 from leadstage.mapping.values import OUTPUT_SPECS
@@ -37,6 +37,58 @@ class SweepPosition:
     since: datetime | None = None
     after: str | None = None
     done: bool = False
+
+
+# The longest text a CRM field may hold to be read: longer is a broken record, not a value to score.
+MAX_FIELD_CHARS = 10_000
+
+
+class RecordError(ValueError):
+    """One CRM record cannot be read; it goes to the dead-letter table with this reason."""
+
+    def __init__(self, record_id: str, reason: str) -> None:
+        super().__init__(f"record {record_id}: {reason}")
+        self.record_id = record_id
+        self.reason = reason
+
+
+def unusable_text(text: str) -> str | None:
+    """Why a CRM string cannot be stored and compared safely (NUL bytes, lone surrogates), or None.
+
+    Any other Unicode (emoji, right-to-left marks, combining accents) is fine and passes through unchanged.
+    """
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains invalid Unicode (a lone surrogate)"
+    return None
+
+
+def clean_field(record_id: str, what: str, value: object) -> str | None:
+    """A CRM value as the canonical string (None when missing or blank); RecordError naming ``what`` (``property
+    jobtitle``, ``field Title``) when it is too long or holds text that cannot be stored."""
+    if value is None:
+        return None
+    text = str(value)
+    if not text.strip():
+        return None
+    if len(text) > MAX_FIELD_CHARS:
+        raise RecordError(record_id, f"{what} is {len(text):,} characters long (limit {MAX_FIELD_CHARS:,})")
+    unusable = unusable_text(text)
+    if unusable:
+        raise RecordError(record_id, f"{what} {unusable}")
+    return text
+
+
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size`` (batch requests, IN lists)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @dataclass(frozen=True, slots=True)

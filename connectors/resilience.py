@@ -14,8 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import tenacity
 from tenacity import RetryCallState
@@ -27,16 +26,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Clock = Callable[[], float]
 Sleeper = Callable[[float], None]
-
-
-class TimeSource(Protocol):
-    """Wall time, a monotonic clock and sleeping, injected everywhere so tests control time."""
-
-    def now(self) -> datetime: ...
-
-    def monotonic(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
 
 
 RETRYABLE_STATUSES = frozenset({423, 429, 500, 502, 503, 504})
@@ -228,44 +217,3 @@ class Timeouts:
 
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect_s, self.read_s)
-
-
-class SystemClock:
-    """The real clock: wall time for timestamps, a monotonic clock for waiting, and a real sleep."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-
-
-class FixedClock:
-    """A clock that starts at a given moment and moves only when something sleeps on it (which returns at once).
-
-    For reproducible runs in subprocess tests (``LEADSTAGE_FIXED_CLOCK``) and benchmarks; never the default.
-    """
-
-    def __init__(self, start: datetime) -> None:
-        self._t = start.timestamp()
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self._t, UTC)
-
-    def monotonic(self) -> float:
-        return self._t
-
-    def time(self) -> float:
-        """Epoch seconds (what the sandbox's clock reads)."""
-        return self._t
-
-    def sleep(self, seconds: float) -> None:
-        self._t += max(0.0, seconds)
-
-    def advance(self, **delta: float) -> None:
-        """Move the clock on by a ``timedelta(**delta)``: a script simulating time passing between runs."""
-        self._t += timedelta(**delta).total_seconds()

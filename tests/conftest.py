@@ -8,8 +8,8 @@ import os
 import tomllib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlalchemy
 import tomli_w
 
 from leadstage.connectors.base import Connector
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sync.config import PortalSettings, Settings, load_settings, settings_from_data
 from leadstage.sync.demo.main import example_config_text
@@ -32,33 +33,10 @@ TOKEN_ENV = "LEADSTAGE_TEST_TOKEN"
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
-@dataclass
-class FakeClock:
-    """Time stands still until someone sleeps (or a test advances it); sleeping returns at once."""
-
-    t: float = START.timestamp()
-    sleeps: list[float] = field(default_factory=list)
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t, UTC)
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def time(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-    def advance(self, **delta: float) -> None:
-        self.t += timedelta(**delta).total_seconds()
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FixedClock:
+    """The product's fixed clock at START: stands still until someone sleeps (recorded, never waited) or moves it."""
+    return FixedClock(START)
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +53,7 @@ SF_PASSWORD = "sf-password-7c21"
 SF_SECURITY_TOKEN = "sfTOKEN9x8"
 
 
-def make_sandbox(clock: FakeClock, contacts: int = 0, seed: int = 7, leads: int = 0, **config: Any) -> Sandbox:
+def make_sandbox(clock: FixedClock, contacts: int = 0, seed: int = 7, leads: int = 0, **config: Any) -> Sandbox:
     users = {SF_USER: (SF_PASSWORD, SF_SECURITY_TOKEN)}
     box = Sandbox(SandboxConfig(tokens=(TOKEN,), clock=clock.time, salesforce_users=users, **config))
     if contacts:
@@ -108,7 +86,7 @@ def salesforce_portal(box: Sandbox, **extra: Any) -> dict[str, Any]:
 
 
 def make_sf_harness(
-    tmp_path: Path, box: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, **portal: Any
+    tmp_path: Path, box: Sandbox, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, **portal: Any
 ) -> Harness:
     monkeypatch.setenv(SF_USER_ENV, SF_USER)
     monkeypatch.setenv("LEADSTAGE_TEST_SF_PASSWORD", SF_PASSWORD)
@@ -124,7 +102,7 @@ def make_sf_harness(
 
 
 @pytest.fixture
-def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
+def sandbox(clock: FixedClock) -> Iterator[Sandbox]:
     box = make_sandbox(clock, contacts=150)
     yield box
     box.stop()
@@ -158,7 +136,7 @@ class Harness:
     portal: PortalSettings
     store: StateStore
     connector: Connector
-    clock: FakeClock
+    clock: FixedClock
     box: Sandbox
 
     def run(self, **options: Any) -> RunSummary:
@@ -173,7 +151,7 @@ class Harness:
 def make_harness(
     tmp_path: Path,
     box: Sandbox,
-    clock: FakeClock,
+    clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
     overrides: dict[str, Any] | None = None,
 ) -> Harness:
@@ -188,7 +166,7 @@ def make_harness(
 
 
 @pytest.fixture
-def harness(tmp_path: Path, sandbox: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+def harness(tmp_path: Path, sandbox: Sandbox, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
     h = make_harness(tmp_path, sandbox, clock, monkeypatch)
     h.connector.setup()
     yield h

@@ -22,12 +22,14 @@ from leadstage.connectors.base import (
     CheckReport,
     ContactPage,
     OutputField,
+    RecordError,
     RecordFailure,
     SetupReport,
     SweepKind,
     SweepPosition,
     Update,
     WriteResult,
+    chunked,
     describe,
     output_fields,
     record_id_of,
@@ -36,7 +38,6 @@ from leadstage.connectors.base import (
 from leadstage.connectors.hubspot import settings as hs
 from leadstage.connectors.hubspot.client import HubSpotCalls, HubSpotRequestError, Json
 from leadstage.connectors.hubspot.convert import (
-    RecordError,
     epoch_ms,
     format_time,
     merged_ids,
@@ -48,11 +49,6 @@ from leadstage.connectors.hubspot.convert import (
 from leadstage.mapping.model import Activity, Contact
 
 log = logging.getLogger(__name__)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class HubSpotConnector:
@@ -226,7 +222,7 @@ class HubSpotConnector:
         contacts: list[Contact] = []
         rejected: list[RecordFailure] = []
         missing: list[str] = []
-        for chunk in _chunks(list(ids), hs.BATCH_READ_LIMIT):
+        for chunk in chunked(list(ids), hs.BATCH_READ_LIMIT):
             body_in = {"properties": self.read_properties, "inputs": [{"id": cid} for cid in chunk]}
             _, body = self._calls.request("contacts.batch_read", self._calls.contacts_batch.read, body_in)
             found, bad, _ = self._convert(body.get("results", []))
@@ -280,7 +276,7 @@ class HubSpotConnector:
     def _read_engagements(self, object_type: str, ids: list[str], owners: Mapping[str, list[str]]) -> list[Activity]:
         activities: list[Activity] = []
         properties = list(hs.ENGAGEMENT_PROPERTIES.get(object_type, ("hs_timestamp",)))
-        for chunk in _chunks(sorted(ids, key=int), hs.BATCH_READ_LIMIT):
+        for chunk in chunked(sorted(ids, key=int), hs.BATCH_READ_LIMIT):
             body_in = {"properties": properties, "inputs": [{"id": oid} for oid in chunk]}
             _, body = self._calls.request(
                 f"{object_type}.batch_read", self._calls.objects_batch.read, object_type, body_in
@@ -364,13 +360,13 @@ class HubSpotConnector:
                 continue
             ready.append((update, {"properties": properties, "clear": cleared}))
         clears = [{"id": u.contact_id, "properties": p["clear"]} for u, p in ready if p["clear"]]
-        for chunk in _chunks(clears, hs.BATCH_UPDATE_LIMIT):
+        for chunk in chunked(clears, hs.BATCH_UPDATE_LIMIT):
             _, bad = self._update_batch(list(chunk))
             failures.extend(bad)
         failed = {f.contact_id for f in failures}
         main = [{"id": u.contact_id, "properties": p["properties"]} for u, p in ready if u.contact_id not in failed]
         written: dict[str, datetime | None] = {}
-        for chunk in _chunks(main, hs.BATCH_UPDATE_LIMIT):
+        for chunk in chunked(main, hs.BATCH_UPDATE_LIMIT):
             ok, bad = self._update_batch(list(chunk))
             written.update(ok)
             failures.extend(bad)

@@ -6,20 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from leadstage.connectors.base import MAX_FIELD_CHARS, RecordError, clean_field
 from leadstage.connectors.hubspot.settings import ACTIVITY_ROLLUPS, EVENT_ATTRIBUTES
 from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
-
-MAX_FIELD_CHARS = 10_000
-
-
-class RecordError(ValueError):
-    """One CRM record cannot be read; it goes to the dead-letter table with this reason."""
-
-    def __init__(self, record_id: str, reason: str) -> None:
-        super().__init__(f"record {record_id}: {reason}")
-        self.record_id = record_id
-        self.reason = reason
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -60,34 +50,6 @@ def _required_time(record_id: str, raw: Any, what: str) -> datetime:
     return moment
 
 
-def _clean(record_id: str, name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    if not text.strip():
-        return None
-    if len(text) > MAX_FIELD_CHARS:
-        raise RecordError(record_id, f"property {name} is {len(text):,} characters long (limit {MAX_FIELD_CHARS:,})")
-    unusable = unusable_text(text)
-    if unusable:
-        raise RecordError(record_id, f"property {name} {unusable}")
-    return text
-
-
-def unusable_text(text: str) -> str | None:
-    """Why a CRM string cannot be stored and compared safely (NUL bytes, lone surrogates), or None.
-
-    Any other Unicode (emoji, right-to-left marks, combining accents) is fine and passes through unchanged.
-    """
-    if "\x00" in text:
-        return "contains a NUL character"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains invalid Unicode (a lone surrogate)"
-    return None
-
-
 def stage_dates(
     record_id: str, properties: Mapping[str, Any], date_fields: Mapping[Stage, Sequence[str]]
 ) -> dict[Stage, StageDate]:
@@ -120,12 +82,12 @@ def to_contact(
     created = _required_time(record_id, created_raw, "createdAt") if created_raw else None
     fields: dict[str, str] = {}
     for crm_name, name in field_map.items():
-        value = _clean(record_id, crm_name, properties.get(crm_name))
+        value = clean_field(record_id, f"property {crm_name}", properties.get(crm_name))
         if value is not None:
             fields[name] = value
     written: dict[str, str] = {}
     for name, crm_name in output_map.items():
-        value = _clean(record_id, crm_name, properties.get(crm_name))
+        value = clean_field(record_id, f"property {crm_name}", properties.get(crm_name))
         if value is not None:
             written[name] = value
     marker = "|".join(str(properties.get(name) or "") for name in ACTIVITY_ROLLUPS)

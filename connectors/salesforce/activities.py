@@ -11,9 +11,16 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadstage.connectors.base import ActivityPage, SweepKind, SweepPosition, describe, record_id_of
-from leadstage.connectors.hubspot.convert import RecordError
-from leadstage.connectors.salesforce import soql as soql
+from leadstage.connectors.base import (
+    ActivityPage,
+    RecordError,
+    SweepKind,
+    SweepPosition,
+    chunked,
+    describe,
+    record_id_of,
+)
+from leadstage.connectors.salesforce import soql
 from leadstage.connectors.salesforce.convert import to_campaign_response, to_event, to_task
 from leadstage.connectors.salesforce.settings import IN_LIST_CHUNK, SalesforceSettings
 from leadstage.mapping.model import Activity
@@ -22,11 +29,6 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 STREAM_OBJECTS = ("Task", "Event", "CampaignMember")
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class SalesforceActivities:
@@ -92,7 +94,7 @@ class SalesforceActivities:
     def fetch_activities(self, contact_ids: Sequence[str], reuse: Collection[Activity] = ()) -> list[Activity]:
         # One IN-list query per object returns every activity of 200 contacts: reusing stored ones saves no call.
         activities: list[Activity] = []
-        for chunk in _chunks([i for i in contact_ids if soql.ID_PATTERN.match(i)], IN_LIST_CHUNK):
+        for chunk in chunked([i for i in contact_ids if soql.ID_PATTERN.match(i)], IN_LIST_CHUNK):
             ids = soql.id_list(chunk)
             for object_name in STREAM_OBJECTS:
                 statement = self._activity_statement(object_name, f"{self._owner_field(object_name)} IN {ids}")

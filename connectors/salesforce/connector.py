@@ -21,19 +21,20 @@ from leadstage.connectors.base import (
     CheckReport,
     ContactPage,
     OutputField,
+    RecordError,
     RecordFailure,
     SetupReport,
     SweepKind,
     SweepPosition,
     Update,
     WriteResult,
+    chunked,
     describe,
     output_fields,
     record_id_of,
     unreadable,
 )
-from leadstage.connectors.hubspot.convert import RecordError
-from leadstage.connectors.salesforce import soql as soql
+from leadstage.connectors.salesforce import soql
 from leadstage.connectors.salesforce.activities import SalesforceActivities
 from leadstage.connectors.salesforce.bulk import BulkJobs
 from leadstage.connectors.salesforce.client import SalesforceCalls
@@ -58,11 +59,6 @@ _FIELD_TYPES = {
     "bool": "Checkbox",
     "string": "Text Area(500)",
 }
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class SalesforceConnector(SalesforceActivities):
@@ -236,7 +232,7 @@ class SalesforceConnector(SalesforceActivities):
         contacts: list[Contact] = []
         rejected: list[RecordFailure] = []
         valid = [i for i in ids if soql.ID_PATTERN.match(i)]
-        for chunk in _chunks(valid, IN_LIST_CHUNK):
+        for chunk in chunked(valid, IN_LIST_CHUNK):
             statement = soql.select(self.read_fields, self.settings.object_name, f"Id IN {soql.id_list(chunk)}")
             found, bad = self._convert(self._query(statement))
             contacts.extend(found)
@@ -263,7 +259,7 @@ class SalesforceConnector(SalesforceActivities):
             return contacts
         held: dict[str, dict[str, str]] = {}
         fields = ["Id", *self.output_map.values()]
-        for chunk in _chunks(sorted(converted), IN_LIST_CHUNK):
+        for chunk in chunked(sorted(converted), IN_LIST_CHUNK):
             for record in self._query(soql.select(fields, "Contact", f"Id IN {soql.id_list(chunk)}")):
                 values = {name: text_value(record.get(sf)) for name, sf in self.output_map.items()}
                 held[converted[str(record["Id"])]] = {k: v for k, v in values.items() if v is not None}
@@ -277,7 +273,7 @@ class SalesforceConnector(SalesforceActivities):
             return WriteResult(result.written, [*unwritable, *result.failures])
         written: dict[str, datetime | None] = {}
         failures: list[RecordFailure] = list(unwritable)
-        for chunk in _chunks(list(updates), COLLECTION_LIMIT):
+        for chunk in chunked(list(updates), COLLECTION_LIMIT):
             ok, bad, converted = self._write_records(self.settings.object_name, {u.contact_id: u for u in chunk})
             written.update(ok)
             failures.extend(bad)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from leadstage.connectors.hubspot.convert import MAX_FIELD_CHARS, RecordError
+from leadstage.connectors.base import RecordError, clean_field
 from leadstage.connectors.salesforce.settings import ID_PATTERN
 from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
@@ -78,10 +78,8 @@ def to_contact(
     )
     fields: dict[str, str] = {}
     for sf_name, name in field_map.items():
-        value = text_value(record.get(sf_name))
+        value = clean_field(record_id, f"field {sf_name}", text_value(record.get(sf_name)))
         if value is not None:
-            if len(value) > MAX_FIELD_CHARS:
-                raise RecordError(record_id, f"field {sf_name} is {len(value):,} characters long")
             fields[name] = value
     converted_to = record.get("ConvertedContactId")
     if converted_to:

@@ -85,7 +85,7 @@ FIXED_CLOCK_ENV = "LEADSTAGE_FIXED_CLOCK"
 
 def make_clock() -> Any:
     """The real clock; ``LEADSTAGE_FIXED_CLOCK=<ISO time>`` freezes it (reproducible subprocess tests)."""
-    from leadstage.connectors.resilience import FixedClock, SystemClock
+    from leadstage.connectors.clock import FixedClock, SystemClock
 
     fixed = os.environ.get(FIXED_CLOCK_ENV)
     if fixed:

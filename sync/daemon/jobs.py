@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from leadstage.connectors.base import Connector
-from leadstage.connectors.resilience import TimeSource
+from leadstage.connectors.clock import TimeSource
 from leadstage.sync.config import PortalSettings, Settings
 from leadstage.sync.daemon.metrics import CRASHED, DaemonMetrics
 from leadstage.sync.run.engine import RunSummary, SyncRun

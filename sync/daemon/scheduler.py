@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from leadstage.connectors.base import Connector
-from leadstage.connectors.resilience import SystemClock, TimeSource
+from leadstage.connectors.clock import SystemClock, TimeSource
 from leadstage.sync.config import ConfigError, PortalSettings, Settings
 from leadstage.sync.daemon.jobs import RESCORE, SYNC, PortalWorker, new_holder
 from leadstage.sync.daemon.metrics import DaemonMetrics, MetricsServer

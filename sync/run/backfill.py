@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from leadstage.connectors.base import Connector, SweepKind, SweepPosition, Update
-from leadstage.connectors.resilience import TimeSource
+from leadstage.connectors.clock import TimeSource
 from leadstage.mapping.values import OUTPUT_SPECS
 from leadstage.sync.config import PortalSettings, Settings
 from leadstage.sync.run.engine import BACKFILL_STREAM, RunCounts, RunSummary

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from leadstage.connectors.base import Connector
+from leadstage.connectors.clock import TimeSource
 from leadstage.connectors.hubspot.client import HubSpotCalls
 from leadstage.connectors.hubspot.connector import HubSpotConnector
 from leadstage.connectors.hubspot.settings import HubSpotSettings
-from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts, TimeSource
+from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts
 from leadstage.connectors.salesforce.client import SalesforceAuth, SalesforceCalls
 from leadstage.connectors.salesforce.connector import SalesforceConnector
 from leadstage.connectors.salesforce.settings import QUERY_PAGE_LIMIT, SalesforceSettings

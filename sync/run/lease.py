@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from types import TracebackType
 
-from leadstage.connectors.resilience import TimeSource
+from leadstage.connectors.clock import TimeSource
 from leadstage.sync.state import StateStore
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from leadstage.connectors.base import Connector, Update
-from leadstage.connectors.resilience import TimeSource
+from leadstage.connectors.clock import TimeSource
 from leadstage.sync.config import PortalSettings, Settings
 from leadstage.sync.run.engine import RunCounts, RunOptions, RunSummary, SyncRun
 from leadstage.sync.run.lease import PortalLease, holder_name

@@ -16,12 +16,12 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, eve
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from leadstage.connectors.base import SweepKind, SweepPosition
+from leadstage.connectors.base import SweepKind, SweepPosition, chunked
 from leadstage.mapping.model import Activity, Stage, StageState
 from leadstage.sync.state import schema as t
 from leadstage.sync.state.history import DeadLetter, LeasesHistoryLetters, holder_gone
 from leadstage.sync.state.migrate import SchemaTooNew, ensure_schema
-from leadstage.sync.state.sql import IN_CHUNK, chunks, insert_ignore, sqlite_pragmas, upsert
+from leadstage.sync.state.sql import IN_CHUNK, insert_ignore, sqlite_pragmas, upsert
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class StateStore(LeasesHistoryLetters):
     def load_contacts(self, portal: str, ids: Sequence[str]) -> dict[str, StoredContact]:
         found: dict[str, StoredContact] = {}
         with self.engine.connect() as conn:
-            for chunk in chunks(ids, IN_CHUNK):
+            for chunk in chunked(ids, IN_CHUNK):
                 rows = conn.execute(
                     select(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk))
                 )
@@ -309,7 +309,7 @@ class StateStore(LeasesHistoryLetters):
 
     def load_contacts_in(self, conn: Connection, portal: str, ids: Sequence[str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
-        for chunk in chunks(ids, IN_CHUNK):
+        for chunk in chunked(ids, IN_CHUNK):
             rows = conn.execute(
                 select(t.contacts.c.contact_id, t.contacts.c.written).where(
                     t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)
@@ -320,7 +320,7 @@ class StateStore(LeasesHistoryLetters):
 
     def forget_contacts(self, conn: Connection, portal: str, ids: Sequence[str]) -> None:
         """Records deleted in the CRM: drop their state and activities (their stage history stays)."""
-        for chunk in chunks(ids, IN_CHUNK):
+        for chunk in chunked(ids, IN_CHUNK):
             conn.execute(delete(t.contacts).where(t.contacts.c.portal == portal, t.contacts.c.contact_id.in_(chunk)))
             conn.execute(
                 delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.contact_id.in_(chunk))
@@ -362,7 +362,7 @@ class StateStore(LeasesHistoryLetters):
     def _activities(self, portal: str, ids: Sequence[str], source: str | None = None) -> Iterator[tuple[str, Activity]]:
         columns = t.activities.c
         with self.engine.connect() as conn:
-            for chunk in chunks(ids, IN_CHUNK):
+            for chunk in chunked(ids, IN_CHUNK):
                 query = select(
                     columns.contact_id,
                     columns.activity_id,
@@ -385,7 +385,7 @@ class StateStore(LeasesHistoryLetters):
         run_id: int,
     ) -> None:
         """The engagement activities of these contacts, as just fetched, replace the stored ones."""
-        for chunk in chunks(contact_ids, IN_CHUNK):
+        for chunk in chunked(contact_ids, IN_CHUNK):
             conn.execute(
                 delete(t.activities).where(
                     t.activities.c.portal == portal,

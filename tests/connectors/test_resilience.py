@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from leadstage.connectors.base import AuthenticationFailed, QuotaExhausted, SweepKind, SweepPosition, Update
+from leadstage.connectors.clock import FixedClock
 from leadstage.connectors.resilience import (
     RateLimiter,
     RetryPolicy,
@@ -16,7 +17,7 @@ from leadstage.connectors.resilience import (
     parse_retry_after,
 )
 from leadstage.sandbox import RateLimit
-from tests.conftest import FakeClock, make_harness, make_sandbox
+from tests.conftest import START, make_harness, make_sandbox
 
 
 def _full(h):
@@ -140,7 +141,7 @@ def test_retry_after_accepts_seconds_and_http_dates():
 
 
 def test_the_retry_budget_is_measured_on_the_injected_clock():
-    clock = FakeClock()
+    clock = FixedClock(START)
     policy = RetryPolicy(RetrySettings(attempts=100, max_total_s=60), sleep=clock.sleep, clock=clock.monotonic)
     calls = []
 
@@ -154,12 +155,12 @@ def test_the_retry_budget_is_measured_on_the_injected_clock():
 
 
 def test_a_rate_limiter_share_leaves_room_for_other_workers():
-    clock = FakeClock()
+    clock = FixedClock(START)
     limiter = RateLimiter(100, 10.0, clock.monotonic, clock.sleep, share=0.5)
     for _ in range(120):
         limiter.acquire()
     assert limiter.max_requests == 50
-    assert clock.t - FakeClock().t >= 20.0
+    assert clock.t - FixedClock(START).t >= 20.0
 
 
 def test_an_answer_cut_off_mid_body_never_leaks_into_the_next_request(tmp_path, clock, monkeypatch):

@@ -10,12 +10,13 @@ import responses
 from responses import matchers
 
 from leadstage.connectors.base import AuthenticationFailed, QuotaExhausted, SweepKind, SweepPosition, Update
+from leadstage.connectors.clock import FixedClock
 from leadstage.connectors.resilience import RateLimiter, RetryPolicy, RetrySettings, Timeouts
 from leadstage.connectors.salesforce.client import SalesforceAuth, SalesforceCalls, SalesforceRequestError
 from leadstage.connectors.salesforce.connector import SalesforceConnector
 from leadstage.connectors.salesforce.settings import SalesforceSettings
 from leadstage.connectors.salesforce.soql import UnsafeValue, id_list, quote, record_id
-from tests.conftest import FakeClock
+from tests.conftest import START
 
 INSTANCE = "https://acme.my.salesforce.com"
 API = f"{INSTANCE}/services/data/v59.0"
@@ -33,7 +34,7 @@ def connector(mode="session", quota_share=0.8, clock=None):
 
 
 def sf_calls(mode="session", quota_share=0.8, clock=None, on_secret=None):
-    clock = clock or FakeClock()
+    clock = clock or FixedClock(START)
     auth = SalesforceAuth(
         mode=mode,
         login_url="https://login.salesforce.com",

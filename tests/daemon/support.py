@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from leadstage.connectors.resilience import SystemClock
+from leadstage.connectors.clock import SystemClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sync.config import load_settings
 from leadstage.sync.run.connect import build_connector

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sync.demo.sales import HubSpotDesk, SalesWeeks, play_sales_weeks
-from tests.conftest import TOKEN, TOKEN_ENV, FakeClock, Harness, make_harness, make_sandbox
+from tests.conftest import START, TOKEN, TOKEN_ENV, Harness, make_harness, make_sandbox
 
 CONTACTS = 200
 DAYS = 21
@@ -20,7 +21,7 @@ DAYS = 21
 class JumpingClock:
     """The tests' frozen clock, moved forward by the simulation."""
 
-    clock: FakeClock
+    clock: FixedClock
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -39,7 +40,7 @@ class SyncedPortal:
 
 @pytest.fixture(scope="package")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncedPortal]:
-    clock = FakeClock()
+    clock = FixedClock(START)
     box = make_sandbox(clock, contacts=CONTACTS)
     with pytest.MonkeyPatch.context() as patch:
         harness = make_harness(tmp_path_factory.mktemp("synced"), box, clock, patch)

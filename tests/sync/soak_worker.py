@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leadstage.connectors.base import SweepKind, SweepPosition
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import FaultRates, Sandbox, SandboxConfig
 from leadstage.sync.config import settings_from_data
 from leadstage.sync.run.connect import build_connector
 from leadstage.sync.run.engine import RunOptions, SyncRun
 from leadstage.sync.state import StateStore
-from tests.conftest import TOKEN, TOKEN_ENV, FakeClock, config_data
+from tests.conftest import START, TOKEN, TOKEN_ENV, config_data
 
 # The mix: 10% 429 (some without Retry-After), 3% 5xx, 1% connection resets, 1% answers slower than the
 # client's read timeout.
@@ -35,8 +36,8 @@ READ_TIMEOUT_S = 1.5  # well above a normal answer on a busy 2-core machine, wel
 def run(out: Path, contacts: int, faults: bool) -> None:
     # Decisions are made at one fixed moment; retries and rate limiting wait on a clock of their own, so the time
     # spent on faults cannot show up in the results (a stage date is the moment of the decision).
-    clock = FakeClock()
-    waits = FakeClock()
+    clock = FixedClock(START)
+    waits = FixedClock(START)
     box = Sandbox(SandboxConfig(tokens=(TOKEN,), clock=clock.time, faults=SOAK_FAULTS if faults else None))
     box.seed(n_contacts=contacts, seed=5, now=clock.now())
     box.start()

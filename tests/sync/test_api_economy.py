@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.connectors.resilience import RateLimiter
-from tests.conftest import FakeClock
+from tests.conftest import START
 
 
 def _busiest(harness):
@@ -62,7 +63,7 @@ def test_a_new_engagement_is_read_with_the_recent_ones_and_the_settled_ones_are_
 
 
 def test_the_rate_limiter_counts_a_slot_until_the_answer_has_come():
-    clock = FakeClock()
+    clock = FixedClock(START)
     limiter = RateLimiter(2, 1.0, clock.monotonic, clock.sleep)
     sent = clock.t
     limiter.acquire()

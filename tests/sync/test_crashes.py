@@ -16,7 +16,8 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import TOKEN, TOKEN_ENV, FakeClock, config_data, make_sandbox, write_config
+from leadstage.connectors.clock import FixedClock
+from tests.conftest import START, TOKEN, TOKEN_ENV, config_data, make_sandbox, write_config
 
 SINCE, UNTIL = "2020-01-01", "2030-01-01"
 CONTACTS = 300
@@ -70,7 +71,7 @@ def _history(folder):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    clock = FakeClock()
+    clock = FixedClock(START)
     box, folder = _portal(tmp_path_factory.mktemp("clean"), "clean", clock)
     try:
         assert _backfill(folder, clock, "--since", SINCE, "--until", UNTIL).returncode == 0
@@ -83,7 +84,7 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize(("point", "nth"), POINTS, ids=[p for p, _ in POINTS])
 def test_a_backfill_killed_at_this_point_resumes_to_the_fault_free_state(tmp_path, reference, point, nth):
     clean_crm, clean_history = reference
-    clock = FakeClock()
+    clock = FixedClock(START)
     box, folder = _portal(tmp_path, "killed", clock)
     try:
         killed = _backfill(folder, clock, "--since", SINCE, "--until", UNTIL, failpoint=f"{point}=exit@{nth}")

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import START, FakeClock, make_harness, make_sandbox, make_sf_harness
+from leadstage.connectors.clock import FixedClock
+from tests.conftest import START, make_harness, make_sandbox, make_sf_harness
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def _midnight(days_ago: int) -> datetime:
     return datetime(2026, 6, 1, tzinfo=UTC) - days_ago * DAY
 
 
-def _fill_hubspot(box, clock: FakeClock, now: datetime) -> dict[str, str]:
+def _fill_hubspot(box, clock: FixedClock, now: datetime) -> dict[str, str]:
     ids = {}
     for email, title, industry, (band, _), revenue, (lifecycle, status), _sf in PEOPLE:
         props = {
@@ -157,7 +158,7 @@ def _fill_hubspot(box, clock: FakeClock, now: datetime) -> dict[str, str]:
     return ids
 
 
-def _fill_salesforce(box, clock: FakeClock, now: datetime) -> dict[str, str]:
+def _fill_salesforce(box, clock: FixedClock, now: datetime) -> dict[str, str]:
     org = box.salesforce
     demo = org.add("Campaign", {"Name": "Request a demo", "Type": "Web Form"})
     webinar = org.add("Campaign", {"Name": "Pipeline 101", "Type": "Webinar"})
@@ -230,7 +231,7 @@ def _fill_salesforce(box, clock: FakeClock, now: datetime) -> dict[str, str]:
 
 def test_the_same_scoring_gives_the_same_stages_and_scores_in_hubspot_and_salesforce(tmp_path, monkeypatch):
     now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-    clock = FakeClock(t=(START - timedelta(days=40)).timestamp())
+    clock = FixedClock(START - timedelta(days=40))
     hub_box, sf_box = make_sandbox(clock), make_sandbox(clock)
     sf_box.seed_salesforce(n_leads=0, seed=1, now=clock.now(), with_leadstage_fields=True)
     try:
