@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 LIMIT_HEADER = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
+class SessionRenewal(TransientError):
+    """The session expired: log in again and repeat the call (once per call)."""
+
+
 class SalesforceRequestError(ConnectorError):
     """Salesforce refused a request for good; ``code`` is its errorCode (MALFORMED_QUERY, INVALID_FIELD...)."""
 
@@ -226,35 +230,42 @@ class SalesforceCalls:
             self.calls[endpoint] += 1
             try:
                 return fn(self.client)
-            except SalesforceExpiredSession:
-                if renewed or self._auth.mode == "session":
-                    raise AuthenticationFailed(
-                        "the Salesforce session expired"
-                        + (": set a fresh session id" if self._auth.mode == "session" else " again after renewal")
-                    ) from None
-                renewed = True
-                log.info("Salesforce session expired; logging in again")
-                self._client = None
-                raise TransientError("session expired; renewed", retry_after=0) from None
-            except SalesforceRefusedRequest as error:
-                if _error_code(error) == "REQUEST_LIMIT_EXCEEDED":
-                    self.rate_limited += 1
-                    raise QuotaExhausted(
-                        "Salesforce says the org's daily API request limit is exceeded (REQUEST_LIMIT_EXCEEDED); "
-                        "the run stops without retrying"
-                    ) from None
-                raise SalesforceRequestError(_error_message(error), error.status, _error_code(error)) from None
-            except SalesforceError as error:
-                if error.status in RETRYABLE_STATUSES:
-                    raise TransientError(_error_message(error), status=error.status) from None
-                raise SalesforceRequestError(_error_message(error), error.status, _error_code(error)) from None
-            except (requests.ConnectionError, requests.Timeout) as error:
-                raise TransientError(f"connection failed: {type(error).__name__}") from None
+            except Exception as error:
+                sorted_error = self._sort(error, renewed)
+                if isinstance(sorted_error, SessionRenewal):
+                    renewed = True
+                    self._client = None  # the next attempt logs in again
+                raise sorted_error from None
             finally:
                 self._limiter.done()
                 self._note_session()
 
         return self._retry.call(attempt, f"Salesforce {endpoint}")
+
+    def _sort(self, error: Exception, renewed: bool) -> Exception:
+        """What a failed call means: retry (TransientError, SessionRenewal), stop (QuotaExhausted), or a refusal
+        (AuthenticationFailed, SalesforceRequestError); anything unknown passes through unchanged."""
+        if isinstance(error, SalesforceExpiredSession):
+            if renewed or self._auth.mode == "session":
+                return AuthenticationFailed(
+                    "the Salesforce session expired"
+                    + (": set a fresh session id" if self._auth.mode == "session" else " again after renewal")
+                )
+            log.info("Salesforce session expired; logging in again")
+            return SessionRenewal("session expired; renewed", retry_after=0)
+        if isinstance(error, SalesforceRefusedRequest) and _error_code(error) == "REQUEST_LIMIT_EXCEEDED":
+            self.rate_limited += 1
+            return QuotaExhausted(
+                "Salesforce says the org's daily API request limit is exceeded (REQUEST_LIMIT_EXCEEDED); "
+                "the run stops without retrying"
+            )
+        if isinstance(error, SalesforceError):
+            if error.status in RETRYABLE_STATUSES:
+                return TransientError(_error_message(error), status=error.status)
+            return SalesforceRequestError(_error_message(error), error.status, _error_code(error))
+        if isinstance(error, requests.ConnectionError | requests.Timeout):
+            return TransientError(f"connection failed: {type(error).__name__}")
+        return error
 
     def total_calls(self) -> int:
         return sum(self.calls.values())

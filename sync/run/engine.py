@@ -27,7 +27,6 @@ from leadstage.connectors.base import (
     Update,
     describe,
 )
-from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Transition
 from leadstage.mapping.stages import UnknownSignal
@@ -47,7 +46,7 @@ from leadstage.sync.run.types import (
     RunSummary,
     scoring_time,
 )
-from leadstage.sync.state import CRASHED, ContactRecord, DeadLetter, StateStore, StoredContact
+from leadstage.sync.state import CRASHED, DeadLetter, StateStore, StoredContact
 
 log = logging.getLogger(__name__)
 
@@ -201,16 +200,7 @@ class SyncRun:
         last sync saw, and the values we last wrote stand for what the CRM holds.
         """
         for batch in self.store.iter_contacts(self.portal, batch=RESCORE_BATCH):
-            contacts = [
-                Contact(
-                    id=stored.contact_id,
-                    updated_at=stored.crm_updated_at or self.now(),
-                    fields=with_derived(dict(stored.fields)),
-                    written=stored.written,
-                    activity_marker=stored.activity_marker,
-                )
-                for stored in batch
-            ]
+            contacts = [stored.as_contact(self.now()) for stored in batch]
             self._process(contacts, (), None, fetch=False)
             if self._stop_requested():
                 break
@@ -250,7 +240,7 @@ class SyncRun:
         self.counts.activities += len(fetched)
         activities = self._activities_for(fresh, by_contact, fetched)
 
-        records: list[ContactRecord] = []
+        records: list[StoredContact] = []
         updates: list[Update] = []
         transitions: list[Transition] = []
         for contact in fresh:
@@ -298,7 +288,7 @@ class SyncRun:
 
     def _decide(
         self, contact: Contact, previous: StoredContact | None, activities: Sequence[Activity], now: datetime
-    ) -> tuple[Update | None, ContactRecord, Evaluation] | DeadLetter:
+    ) -> tuple[Update | None, StoredContact, Evaluation] | DeadLetter:
         """Validate, evaluate and diff one contact; whatever goes wrong with it becomes its dead letter.
 
         One record's trouble (a value no rule expected, a bug) never stops the page: only the CRM or the state
@@ -395,7 +385,7 @@ class SyncRun:
 
     def _diff(
         self, contact: Contact, previous: StoredContact | None, evaluation: Evaluation
-    ) -> tuple[Update | None, ContactRecord]:
+    ) -> tuple[Update | None, StoredContact]:
         current = dict(contact.written)
         promotion = self.model.promotion
         if promotion is not None:
@@ -406,7 +396,7 @@ class SyncRun:
         written = {name: value for name, value in evaluation.values.items() if name not in changes}
         if previous is not None and not changes:
             written = {**previous.written, **written}
-        record = ContactRecord(
+        record = StoredContact(
             contact_id=contact.id,
             fields=contact.fields,
             activity_marker=contact.activity_marker,

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from leadstage.connectors.base import Connector
-from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact
 from leadstage.mapping.values import OUTPUT_KINDS, same_value
@@ -49,13 +48,7 @@ def _load(
                 f"contact {contact_id} is not in the state store of portal {portal!r}: "
                 "run a sync first, or add --fresh to read it from the CRM"
             )
-        contact = Contact(
-            id=stored.contact_id,
-            updated_at=stored.crm_updated_at or now,
-            fields=with_derived(dict(stored.fields)),
-            written=stored.written,
-            activity_marker=stored.activity_marker,
-        )
+        contact = stored.as_contact(now)
         activities = store.load_activities(portal, [contact_id]).get(contact_id, [])
         return contact, activities, stored, "state store (what the last run saw)"
     page = connector.read_contacts([contact_id])

@@ -3,7 +3,6 @@
 from leadstage.sync.state.history import DeadLetter, holder_gone
 from leadstage.sync.state.store import (
     CRASHED,
-    ContactRecord,
     StateStore,
     StateStoreError,
     StoredContact,
@@ -12,7 +11,6 @@ from leadstage.sync.state.store import (
 
 __all__ = [
     "CRASHED",
-    "ContactRecord",
     "DeadLetter",
     "StateStore",
     "StateStoreError",

@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from leadstage.connectors.base import SweepKind, SweepPosition, chunked
-from leadstage.mapping.model import Activity, Stage, StageState
+from leadstage.mapping.derived import with_derived
+from leadstage.mapping.model import Activity, Contact, Stage, StageState
 from leadstage.sync.state import schema as t
 from leadstage.sync.state.history import DeadLetter, LeasesHistoryLetters, holder_gone
 from leadstage.sync.state.migrate import SchemaTooNew, ensure_schema
@@ -28,7 +29,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class StoredContact:
-    """What the last run remembered of one contact."""
+    """What a run remembers of one contact: its canonical fields as last read, its stage, the values the CRM holds
+    of ours (``written``, as of ``written_at``) and its last results. A run stores one after each evaluation and
+    the next run loads it back (``last_run_id`` is set on loading)."""
 
     contact_id: str
     fields: Mapping[str, str]
@@ -37,23 +40,20 @@ class StoredContact:
     stage: StageState
     written: Mapping[str, str]
     written_at: datetime | None
-    last_run_id: int | None
+    score: int | None = None
+    grade: str | None = None
+    temperature: str | None = None
+    last_run_id: int | None = None
 
-
-@dataclass(frozen=True, slots=True)
-class ContactRecord:
-    """The state to store for one contact after an evaluation."""
-
-    contact_id: str
-    fields: Mapping[str, str]
-    activity_marker: str | None
-    crm_updated_at: datetime | None
-    stage: StageState
-    written: Mapping[str, str]
-    written_at: datetime | None
-    score: int | None
-    grade: str | None
-    temperature: str | None
+    def as_contact(self, now: datetime) -> Contact:
+        """The contact as the last run read it, to evaluate again without reading the CRM (rescore, explain)."""
+        return Contact(
+            id=self.contact_id,
+            updated_at=self.crm_updated_at or now,
+            fields=with_derived(dict(self.fields)),  # stores written before a derived field existed lack it
+            written=self.written,
+            activity_marker=self.activity_marker,
+        )
 
 
 def position_to_json(position: SweepPosition) -> dict[str, Any]:
@@ -253,7 +253,7 @@ class StateStore(LeasesHistoryLetters):
             after = rows[-1].contact_id
 
     def save_contacts(
-        self, conn: Connection, portal: str, records: Iterable[ContactRecord], run_id: int, now: datetime
+        self, conn: Connection, portal: str, records: Iterable[StoredContact], run_id: int, now: datetime
     ) -> None:
         rows = [
             {
@@ -483,13 +483,15 @@ def _stored(row: Mapping[Any, Any]) -> StoredContact:
         stage=stage,
         written=row["written"] or {},
         written_at=row["written_at"],
+        score=row["score"],
+        grade=row["grade"],
+        temperature=row["temperature"],
         last_run_id=row["last_run_id"],
     )
 
 
 __all__ = [
     "CRASHED",
-    "ContactRecord",
     "DeadLetter",
     "StateStore",
     "StateStoreError",

@@ -9,7 +9,7 @@ import pytest
 
 from leadstage.connectors.base import SweepKind, SweepPosition
 from leadstage.mapping.model import Activity, Stage, StageState, Transition, TransitionSource
-from leadstage.sync.state import ContactRecord, DeadLetter, StateStore
+from leadstage.sync.state import DeadLetter, StateStore, StoredContact
 from tests.conftest import make_harness
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -22,9 +22,9 @@ def store(state_url):
     s.close()
 
 
-def _record(contact_id: str, stage: Stage = Stage.MQL, **written: str) -> ContactRecord:
+def _record(contact_id: str, stage: Stage = Stage.MQL, **written: str) -> StoredContact:
     state = StageState(stage=stage, entered={stage: NOW}, observed=Stage.RAW)
-    return ContactRecord(
+    return StoredContact(
         contact_id, {"email": f"{contact_id}@example.com"}, "m1", NOW, state, written, None, 71, "B", "warm"
     )
 
