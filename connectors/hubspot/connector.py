@@ -1,10 +1,10 @@
 """The HubSpot connector: contacts, their activities and our properties, over hubspot-api-client.
 
 Reads: a full sweep walks the list endpoint; an incremental sweep searches ``lastmodifieddate`` in
-``[since, until)`` sorted by ``hs_object_id`` and always restarts the query after the last id seen (keyset
-paging), so it never meets the 10,000-result cap and never skips records that leave the window while it runs
-(our own writes move them out). Activities come in batches: associations v4 for a page of contacts, then batch
-reads of the activity objects. Writes go in batches of 100; a 207 names the records that failed.
+``[since, until)``, keyset-paged by id (see ``paging``), so it never meets the 10,000-result cap and never skips
+records that leave the window while it runs (our own writes move them out). Activities come in batches:
+associations v4 for a page of contacts, then batch reads of the activity objects. Writes go in batches of 100;
+a 207 names the records that failed.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from leadstage.connectors.hubspot.convert import (
     to_engagement,
     to_web_event,
 )
+from leadstage.connectors.hubspot.paging import Cursor, Keyset, next_cursor
 from leadstage.mapping.model import Activity, Contact
 
 log = logging.getLogger(__name__)
@@ -157,37 +158,29 @@ class HubSpotConnector:
             yield from self._pull_changed(position)
 
     def _pull_full(self, position: SweepPosition) -> Iterator[ContactPage]:
-        after = position.after
-        done = False
-        while not done:
+        pages = Cursor(position.after)
+        while not pages.done:
             found: list[Json] = []
-            while not done and len(found) < self.settings.page_size:
+            while not pages.done and len(found) < self.settings.page_size:
                 kwargs: dict[str, Any] = {"limit": self.settings.list_page_limit, "properties": self.read_properties}
-                if after:
-                    kwargs["after"] = after
+                if pages.after:
+                    kwargs["after"] = pages.after
                 _, body = self._calls.request("contacts.list", self._calls.contacts_basic.get_page, **kwargs)
-                found.extend(body.get("results", []))
-                after = ((body.get("paging") or {}).get("next") or {}).get("after")
-                done = not after
-            yield self._page(found, SweepPosition(SweepKind.FULL, position.until, position.since, after, done))
+                found.extend(pages.advance(body))
+            at = SweepPosition(SweepKind.FULL, position.until, position.since, pages.after, pages.done)
+            yield self._page(found, at)
 
     def _pull_changed(self, position: SweepPosition) -> Iterator[ContactPage]:
         assert position.since is not None, "an incremental sweep needs a start time"
-        last_id = position.after
-        done = False
-        while not done:
+        pages = Keyset(position.after)
+        while not pages.done:
             found: list[Json] = []
-            while not done and len(found) < self.settings.page_size:
-                request = self._search_request(position.since, position.until, last_id)
+            while not pages.done and len(found) < self.settings.page_size:
+                request = self._search_request(position.since, position.until, pages.last_id)
                 _, body = self._calls.request("contacts.search", self._calls.contacts_search.do_search, request)
-                results = body.get("results", [])
-                ids = [str(r.get("id")) for r in results if isinstance(r, dict) and str(r.get("id")).isdigit()]
-                if ids:
-                    last_id = max(ids, key=int)
-                found.extend(results)
-                done = not (body.get("paging") or {}).get("next") or not ids
-            position_after = SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, last_id, done)
-            yield self._page(found, position_after)
+                found.extend(pages.advance(body))
+            at = SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, pages.last_id, pages.done)
+            yield self._page(found, at)
 
     def _page(self, results: Sequence[Json], position: SweepPosition) -> ContactPage:
         """A page of contacts: a few API pages gathered, so activities are then fetched for many at once."""
@@ -306,7 +299,7 @@ class HubSpotConnector:
                 contact_id = str((result.get("from") or {}).get("id"))
                 for target in result.get("to", []):
                     owners.setdefault(str(target.get("toObjectId")), []).append(contact_id)
-                after = ((result.get("paging") or {}).get("next") or {}).get("after")
+                after = next_cursor(result)  # this contact has more associations than one answer holds
                 if after:
                     pending.append({"id": contact_id, "after": after})
         return owners
@@ -315,9 +308,9 @@ class HubSpotConnector:
         if not self.settings.web_events:  # the portal scores no web events: nothing to read
             yield ActivityPage(activities=(), position=replace(position, done=True))
             return
-        after = position.after
+        pages = Cursor(position.after)
         since = position.since
-        while True:
+        while not pages.done:
             kwargs: dict[str, Any] = {
                 "object_type": "contact",
                 "limit": hs.EVENTS_PAGE_LIMIT,
@@ -326,12 +319,11 @@ class HubSpotConnector:
             }
             if since is not None:
                 kwargs["occurred_after"] = format_time(since)
-            if after:
-                kwargs["after"] = after
+            if pages.after:
+                kwargs["after"] = pages.after
             _, body = self._calls.request("events.list", self._calls.events.get_page, **kwargs)
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
             activities = []
-            for event in body.get("results", []):
+            for event in pages.advance(body):
                 try:
                     activity = to_web_event(event, self.settings.web_events)
                 except Exception as error:  # one unreadable event never stops the stream
@@ -339,13 +331,10 @@ class HubSpotConnector:
                     continue
                 if activity is not None:
                     activities.append(activity)
-            done = not after
             yield ActivityPage(
                 activities=activities,
-                position=SweepPosition(SweepKind.INCREMENTAL, position.until, since, after, done),
+                position=SweepPosition(SweepKind.INCREMENTAL, position.until, since, pages.after, pages.done),
             )
-            if done:
-                return
 
     # -- writes -----------------------------------------------------------------------------------------------
     def write(self, updates: Sequence[Update]) -> WriteResult:

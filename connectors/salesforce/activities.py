@@ -22,6 +22,7 @@ from leadstage.connectors.base import (
 )
 from leadstage.connectors.salesforce import soql
 from leadstage.connectors.salesforce.convert import to_campaign_response, to_event, to_task
+from leadstage.connectors.salesforce.paging import Keyset
 from leadstage.connectors.salesforce.settings import IN_LIST_CHUNK, SalesforceSettings
 from leadstage.mapping.model import Activity
 
@@ -120,22 +121,16 @@ class SalesforceActivities:
         if start_object in objects:
             objects = objects[objects.index(start_object) :]
         window = " AND ".join(self._window(position))
+        limit = self.settings.page_limit
         for object_name in objects:
-            after = start_id if object_name == start_object else ""
-            while True:
-                conditions = window + (f" AND Id > {soql.quote(soql.record_id(after))}" if after else "")
-                statement = self._activity_statement(object_name, conditions, "Id", self.settings.page_limit)
-                records = self._query(statement)
+            pages = Keyset(start_id if object_name == start_object and start_id else None)
+            while not pages.done:
+                where = " AND ".join([window, *pages.condition()])
+                records = self._query(self._activity_statement(object_name, where, "Id", limit))
+                pages.advance(records, limit)
                 activities = [a for r in records for a in self._safe_activity(object_name, r)]
-                if records:
-                    after = str(records[-1]["Id"])
-                more = len(records) >= self.settings.page_limit
-                last = object_name == STREAM_OBJECTS[-1] and not more
+                last = object_name == STREAM_OBJECTS[-1] and pages.done
+                at = f"{object_name}|{pages.after or ''}"
                 yield ActivityPage(
-                    activities,
-                    SweepPosition(
-                        SweepKind.INCREMENTAL, position.until, position.since, f"{object_name}|{after}", last
-                    ),
+                    activities, SweepPosition(SweepKind.INCREMENTAL, position.until, position.since, at, last)
                 )
-                if not more:
-                    break

@@ -1,6 +1,6 @@
 """The Salesforce connector: Leads or Contacts, their Tasks, Events and campaign responses, over simple-salesforce.
 
-Reads are keyset-paged SOQL (``Id > last ORDER BY Id``); an incremental sweep adds ``SystemModstamp`` in
+Reads are keyset-paged SOQL (``Id > last ORDER BY Id``, see ``paging``); an incremental sweep adds ``SystemModstamp`` in
 ``[since, until)`` and asks queryAll for the records deleted in that window. Activities are fetched for a page of
 new contacts with IN lists of 200 ids, and kept current afterwards by a stream of Tasks, Events and campaign
 members changed since the last run. Writes go through sObject Collections, 200 records a call, allOrNone false;
@@ -39,6 +39,7 @@ from leadstage.connectors.salesforce.activities import SalesforceActivities
 from leadstage.connectors.salesforce.bulk import BulkJobs
 from leadstage.connectors.salesforce.client import SalesforceCalls
 from leadstage.connectors.salesforce.convert import text_value, to_contact, typed_value
+from leadstage.connectors.salesforce.paging import BulkCursor, Keyset, all_records
 from leadstage.connectors.salesforce.settings import (
     COLLECTION_LIMIT,
     IN_LIST_CHUNK,
@@ -51,7 +52,6 @@ from leadstage.mapping.model import Contact
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-BULK_MARK = "bulk:"
 _FIELD_TYPES = {
     "number": "Number(18, 0)",
     "enumeration": "Text(20)",
@@ -94,17 +94,15 @@ class SalesforceConnector(SalesforceActivities):
     def _query(self, statement: str, include_deleted: bool = False) -> list[Json]:
         """Every record a SOQL statement returns, following nextRecordsUrl page by page (each page retried)."""
         endpoint = "query_all" if include_deleted else "query"
-        result = self._calls.request(endpoint, lambda sf: sf.query(statement, include_deleted=include_deleted))
-        records: list[Json] = list(result.get("records", []))
-        while not result.get("done", True) and result.get("nextRecordsUrl"):
-            next_url = str(result["nextRecordsUrl"])
+        first = self._calls.request(endpoint, lambda sf: sf.query(statement, include_deleted=include_deleted))
 
-            def more(sf: Salesforce, url: str = next_url) -> Any:
-                return sf.query_more(url, identifier_is_url=True, include_deleted=include_deleted)
+        def more(url: str) -> Json:
+            answer: Json = self._calls.request(
+                "query_more", lambda sf: sf.query_more(url, identifier_is_url=True, include_deleted=include_deleted)
+            )
+            return answer
 
-            result = self._calls.request("query_more", more)
-            records.extend(result.get("records", []))
-        return records
+        return all_records(first, more)
 
     def _window(self, position: SweepPosition) -> list[str]:
         conditions = [f"SystemModstamp < {soql.datetime_literal(position.until)}"]
@@ -169,31 +167,26 @@ class SalesforceConnector(SalesforceActivities):
             yield from self._pull_bulk(position)
             return
         window = self._window(position) if position.kind is SweepKind.INCREMENTAL else []
-        after = position.after
-        while True:
-            conditions = [*window, f"Id > {soql.quote(soql.record_id(after))}"] if after else list(window)
-            statement = soql.select(
-                self.read_fields, self.settings.object_name, " AND ".join(conditions), "Id", self.settings.page_limit
-            )
-            records = self._query(statement)
+        pages = Keyset(position.after)
+        limit = self.settings.page_limit
+        while not pages.done:
+            where = " AND ".join([*window, *pages.condition()])
+            records = self._query(soql.select(self.read_fields, self.settings.object_name, where, "Id", limit))
+            pages.advance(records, limit)
             contacts, rejected = self._convert(records)
-            if records:
-                after = str(records[-1]["Id"])
-            done = len(records) < self.settings.page_limit
-            deleted = self._deleted(position) if done and position.kind is SweepKind.INCREMENTAL else []
+            incremental_end = pages.done and position.kind is SweepKind.INCREMENTAL
+            deleted: list[str] = self._deleted(position) if incremental_end else []
             yield ContactPage(
                 contacts=contacts,
-                position=SweepPosition(position.kind, position.until, position.since, after, done),
+                position=SweepPosition(position.kind, position.until, position.since, pages.after, pages.done),
                 rejected=rejected,
                 deleted_ids=deleted,
             )
-            if done:
-                return
 
     def count_contacts(self, position: SweepPosition) -> int | None:
         conditions = self._window(position) if position.kind is SweepKind.INCREMENTAL else []
-        if position.after and not position.after.startswith(BULK_MARK):
-            conditions.append(f"Id > {soql.quote(soql.record_id(position.after))}")
+        if BulkCursor.from_position(position.after) is None:
+            conditions.extend(Keyset(position.after).condition())
         statement = f"SELECT COUNT() FROM {soql.field_name(self.settings.object_name)}"
         if conditions:
             statement += " WHERE " + " AND ".join(conditions)
@@ -203,21 +196,20 @@ class SalesforceConnector(SalesforceActivities):
     def _bulk_read(self, position: SweepPosition) -> bool:
         """A full sweep of an object above the bulk threshold reads through a Bulk API 2.0 query job."""
         if position.after is not None:
-            return position.after.startswith(BULK_MARK)
+            return BulkCursor.from_position(position.after) is not None
         count = self._calls.request(
             "query", lambda sf: sf.query(f"SELECT COUNT() FROM {soql.field_name(self.settings.object_name)}")
         )
         return int(count.get("totalSize", 0)) >= self.settings.bulk_threshold
 
     def _pull_bulk(self, position: SweepPosition) -> Iterator[ContactPage]:
-        job_id, locator = None, ""
-        if position.after and position.after.startswith(BULK_MARK):
-            job_id, _, locator = position.after.removeprefix(BULK_MARK).partition("|")
+        resumed = BulkCursor.from_position(position.after)
+        job_id, locator = (resumed.job_id, resumed.locator) if resumed else (None, "")
         statement = soql.select(self.read_fields, self.settings.object_name)
         for records, job, next_locator in self.bulk.query(self.settings.object_name, statement, job_id, locator):
             contacts, rejected = self._convert(records)
             done = not next_locator
-            after = None if done else f"{BULK_MARK}{job}|{next_locator}"
+            after = None if done else BulkCursor(job, next_locator).position()
             yield ContactPage(
                 contacts, SweepPosition(position.kind, position.until, position.since, after, done), rejected
             )
