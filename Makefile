@@ -24,17 +24,20 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"
 
-# mypy cannot follow setuptools' editable-install hooks, which map leadstage.mapping to ./mapping and so on;
-# it reads the same files through a small tree of links instead.
+# mypy and lint-imports cannot follow setuptools' editable-install hooks, which map leadstage.mapping to ./mapping
+# and so on; they read the same files through a small tree of links instead.
 typecheck-tree:
 	rm -rf build/typecheck && mkdir -p build/typecheck/leadstage
 	for f in __init__.py __main__.py cli.py py.typed; do ln -s ../../../leadstage/$$f build/typecheck/leadstage/$$f; done
 	for d in connectors mapping sync sandbox; do ln -s ../../../$$d build/typecheck/leadstage/$$d; done
 
+# lint-imports checks the layers declared in pyproject.toml on a copy of that tree (it does not follow links).
 lint: $(STAMP) typecheck-tree
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	rm -rf build/imports && mkdir -p build/imports && cp -rL build/typecheck/leadstage build/imports/leadstage
+	cd build/imports && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
 format: $(STAMP)
 	$(BIN)/ruff format .

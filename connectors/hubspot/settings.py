@@ -1,7 +1,7 @@
 """Everything leadstage knows about HubSpot's limits and names, in one place.
 
-Limits are HubSpot's documented ones (see shared/CRM-NOTES.md); the field maps say which HubSpot property
-feeds which canonical field. Nothing here does I/O.
+Limits are HubSpot's documented ones (docs/crm-notes.md says where each comes from); the field maps say which
+HubSpot property feeds which canonical field. Nothing here does I/O.
 """
 
 from __future__ import annotations

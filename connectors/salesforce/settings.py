@@ -1,4 +1,4 @@
-"""Everything leadstage knows about Salesforce's limits and names, in one place (see shared/CRM-NOTES.md)."""
+"""Everything leadstage knows about Salesforce's limits and names, in one place (sources: docs/crm-notes.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One sync run for one portal, following DESIGN's data flow.
+"""One sync run for one portal (the data flow of docs/architecture.md, "A run").
 
 1. Read the sweep positions. 2. Stream web events since the last run into the activity store. 3. Pull changed
 contacts page by page; for each page fetch the activities of contacts whose activity marker moved, evaluate,
