@@ -10,8 +10,8 @@ import pytest
 from simple_salesforce import SalesforceMalformedRequest
 
 from leadstage.sandbox import Sandbox, SandboxConfig
-from leadstage.sandbox.salesforce_query import compile_query, select_ids
-from leadstage.sandbox.salesforce_soql import Comparison, Junction, Negation, SoqlError, parse
+from leadstage.sandbox.salesforce.query import compile_query, select_ids
+from leadstage.sandbox.salesforce.soql import Comparison, Junction, Negation, SoqlError, parse
 from tests.sandbox.conftest import NOW, FakeClock
 from tests.sandbox.test_salesforce_support import client, seeded
 

@@ -1,14 +1,14 @@
 """The org's object and field definitions: the standard objects the sandbox serves, plus custom fields.
 
 Field names are matched case-insensitively (as SOQL and the REST API do) and always answered in their
-canonical spelling. Lead `Status` draws its values from the org's LeadStatus rows (see salesforce_org).
+canonical spelling. Lead `Status` draws its values from the org's LeadStatus rows (see org.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES
 
 # field types (the describe `type` values)
 ID, REFERENCE, STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX = (

@@ -1,5 +1,5 @@
-"""Runs parsed SOQL against the org: compiles a query (names bound by salesforce_query_bind, the WHERE
-clause by salesforce_query_where), plans the scan, orders, and renders records as the REST API (JSON)
+"""Runs parsed SOQL against the org: compiles a query (names bound by query_bind, the WHERE
+clause by query_where), plans the scan, orders, and renders records as the REST API (JSON)
 and the Bulk API (CSV) answer them.
 
 Planning keeps 100k-row tables fast: `Id = / IN` and `<reference> = / IN` read an index instead of
@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_query_bind import Binder, Column, Getter, Record, comparable
-from leadstage.sandbox.salesforce_query_where import Predicate, compile_condition, indexed_ids
-from leadstage.sandbox.salesforce_schema import ObjectDef
-from leadstage.sandbox.salesforce_soql import INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY, Query, SoqlError, parse
-from leadstage.sandbox.salesforce_values import csv_value, json_value
+from leadstage.sandbox.salesforce.query_bind import Binder, Column, Getter, Record, comparable
+from leadstage.sandbox.salesforce.query_where import Predicate, compile_condition, indexed_ids
+from leadstage.sandbox.salesforce.schema import ObjectDef
+from leadstage.sandbox.salesforce.soql import INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY, Query, SoqlError, parse
+from leadstage.sandbox.salesforce.values import csv_value, json_value
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 NO_OBJECT = (
     "sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the "

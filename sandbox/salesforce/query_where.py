@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_ids import to_id18
-from leadstage.sandbox.salesforce_query_bind import Binder, Getter, Record, comparable
-from leadstage.sandbox.salesforce_schema import (
+from leadstage.sandbox.salesforce.ids import to_id18
+from leadstage.sandbox.salesforce.query_bind import Binder, Getter, Record, comparable
+from leadstage.sandbox.salesforce.schema import (
     BOOLEAN,
     DATE,
     DATETIME,
@@ -21,7 +21,7 @@ from leadstage.sandbox.salesforce_schema import (
     FieldDef,
     ObjectDef,
 )
-from leadstage.sandbox.salesforce_soql import (
+from leadstage.sandbox.salesforce.soql import (
     INVALID_FIELD,
     INVALID_FILTER,
     Comparison,
@@ -30,11 +30,11 @@ from leadstage.sandbox.salesforce_soql import (
     Literal,
     SoqlError,
 )
-from leadstage.sandbox.salesforce_values import sf_date, sf_datetime
+from leadstage.sandbox.salesforce.values import sf_date, sf_datetime
 from leadstage.sandbox.timeutil import MS_PER_DAY
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 Predicate = Callable[[Record], bool]
 TYPE_WORDS = {BOOLEAN: "boolean", INT: "integer", DATE: "date", DATETIME: "dateTime"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from leadstage.sandbox.salesforce_values import parse_datetime_text
+from leadstage.sandbox.salesforce.values import parse_datetime_text
 
 MALFORMED_QUERY = "MALFORMED_QUERY"
 INVALID_FIELD = "INVALID_FIELD"

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadstage.sandbox.http import Request, Response, Router
-from leadstage.sandbox.salesforce_http import SalesforceError, api_version, sf_json
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id
-from leadstage.sandbox.salesforce_org import SalesforceOrg
-from leadstage.sandbox.salesforce_query import (
+from leadstage.sandbox.salesforce.http import SalesforceError, api_version, sf_json
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
+from leadstage.sandbox.salesforce.org import SalesforceOrg
+from leadstage.sandbox.salesforce.query import (
     CompiledQuery,
     compile_query,
     count,
@@ -27,7 +27,7 @@ from leadstage.sandbox.salesforce_query import (
     require_selection,
     select_ids,
 )
-from leadstage.sandbox.salesforce_soql import SoqlError
+from leadstage.sandbox.salesforce.soql import SoqlError
 
 DATA = "/services/data/{version}"
 CURSOR_IDLE_S = 15 * 60

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_schema import BOOLEAN, WHO_FIELDS, FieldDef, ObjectDef
-from leadstage.sandbox.salesforce_soql import INVALID_FIELD, FieldPath, SoqlError
+from leadstage.sandbox.salesforce.schema import BOOLEAN, WHO_FIELDS, FieldDef, ObjectDef
+from leadstage.sandbox.salesforce.soql import INVALID_FIELD, FieldPath, SoqlError
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 Record = dict[str, Any]
 Getter = Callable[[Record], Any]

@@ -1,4 +1,4 @@
-"""SOQL: a recursive-descent parser (over salesforce_soql_lexer's tokens) for the subset the sandbox answers.
+"""SOQL: a recursive-descent parser (over soql_lexer's tokens) for the subset the sandbox answers.
 
     SELECT field, Rel.Field, ... | COUNT() | COUNT(field) [alias]
     FROM Object
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from leadstage.sandbox.salesforce_soql_lexer import (
+from leadstage.sandbox.salesforce.soql_lexer import (
     INVALID_FIELD,
     INVALID_FILTER,
     INVALID_TYPE,
