@@ -207,7 +207,7 @@ class BulkRoutes:
                 compiled = compile_query(self.org, text)
             except SoqlError as error:
                 raise soql_error(error, text) from None
-            if compiled.count is not None or compiled.count_all or not compiled.columns:
+            if compiled.count or not compiled.columns:
                 raise SalesforceError(
                     400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0 query jobs"
                 )

@@ -347,16 +347,3 @@ def standard_objects() -> dict[str, ObjectDef]:
     """Fresh definitions of every object the sandbox serves, by canonical name."""
     objects = [_lead(), _contact(), _task(), _event(), _campaign(), _campaign_member(), _lead_status()]
     return {obj.name: obj for obj in objects}
-
-
-# The polymorphic "Name" object behind Task.Who / Event.Who: the fields SOQL can reach through it.
-WHO_FIELDS = {
-    "id": _ro("Id", ID, "Name ID"),
-    "type": _ro("Type", PICKLIST, "Object Type"),
-    "name": _ro("Name", STRING, "Name", computed=True),
-    "firstname": _ro("FirstName", STRING, "First Name"),
-    "lastname": _ro("LastName", STRING, "Last Name"),
-    "email": _ro("Email", EMAIL, "Email"),
-    "title": _ro("Title", STRING, "Title"),
-    "phone": _ro("Phone", PHONE, "Phone"),
-}
