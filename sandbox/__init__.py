@@ -31,7 +31,7 @@ Served endpoints (names as counted by `Sandbox.counts()`):
 Test controls: `sb.hubspot` (the portal: add/update/archive/merge contacts, add activities and web events,
 reject writes, change property options), `sb.inject(...)` for scripted faults, `FaultRates` for seeded
 random faults, `SandboxConfig.clock` for a fake clock that drives every timestamp and rate-limit window,
-`sb.dump(path)` / `sb.load(path)` for data files (format in `datafile.py`).
+`sb.dump(path)` / `sb.load(path)` for data files (format in `hubspot/datafile.py`).
 Run it standalone with `python -m leadstage.sandbox --contacts 2000 --port 8765`.
 
 Salesforce (same object, same port, paths under /services/), for the real simple-salesforce::
@@ -62,9 +62,9 @@ add_custom_fields, lock_rows, expire_sessions, set_api_usage, lead_statuses, iss
 
 from leadstage.sandbox.config import FaultRates, RateLimit, SandboxConfig
 from leadstage.sandbox.core import Sandbox
-from leadstage.sandbox.hubspot_portal import HubSpotPortal
-from leadstage.sandbox.salesforce_client import salesforce_session
-from leadstage.sandbox.salesforce_org import LeadStatusValue, SalesforceOrg
+from leadstage.sandbox.hubspot.portal import HubSpotPortal
+from leadstage.sandbox.salesforce.client import salesforce_session
+from leadstage.sandbox.salesforce.org import LeadStatusValue, SalesforceOrg
 from leadstage.sandbox.server import RequestRecord
 
 __all__ = [

@@ -7,24 +7,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from leadstage.sandbox import datafile
 from leadstage.sandbox.config import SandboxConfig
 from leadstage.sandbox.faults import Injector, InjectRule
 from leadstage.sandbox.http import Router
-from leadstage.sandbox.hubspot_activity_routes import ActivityRoutes
-from leadstage.sandbox.hubspot_portal import FIRST_CONTACT_ID, HubSpotPortal
-from leadstage.sandbox.hubspot_property_routes import PropertyRoutes
-from leadstage.sandbox.hubspot_routes import ContactRoutes
+from leadstage.sandbox.hubspot import datafile
+from leadstage.sandbox.hubspot.activity_routes import ActivityRoutes
+from leadstage.sandbox.hubspot.portal import FIRST_CONTACT_ID, HubSpotPortal
+from leadstage.sandbox.hubspot.property_routes import PropertyRoutes
+from leadstage.sandbox.hubspot.routes import ContactRoutes
+from leadstage.sandbox.hubspot.seed import generate
 from leadstage.sandbox.limits import RateLimiter
-from leadstage.sandbox.salesforce_auth import AuthRoutes
-from leadstage.sandbox.salesforce_bulk import BulkRoutes
-from leadstage.sandbox.salesforce_custom_fields import LEADSTAGE_FIELDS
-from leadstage.sandbox.salesforce_gate import SalesforceGate, SalesforceRandomFaults
-from leadstage.sandbox.salesforce_org import SalesforceOrg
-from leadstage.sandbox.salesforce_query_routes import QueryRoutes
-from leadstage.sandbox.salesforce_routes import RecordRoutes
-from leadstage.sandbox.salesforce_seed import seed_org
-from leadstage.sandbox.seed import generate
+from leadstage.sandbox.salesforce.auth import AuthRoutes
+from leadstage.sandbox.salesforce.bulk import BulkRoutes
+from leadstage.sandbox.salesforce.custom_fields import LEADSTAGE_FIELDS
+from leadstage.sandbox.salesforce.gate import SalesforceGate, SalesforceRandomFaults
+from leadstage.sandbox.salesforce.org import SalesforceOrg
+from leadstage.sandbox.salesforce.query_routes import QueryRoutes
+from leadstage.sandbox.salesforce.routes import RecordRoutes
+from leadstage.sandbox.salesforce.seed import seed_org
 from leadstage.sandbox.server import Pipeline, RequestRecord, RequestStats, ServerThread
 from leadstage.sandbox.timeutil import clock_ms, datetime_to_ms
 
@@ -100,7 +100,7 @@ class Sandbox:
                     org.add_custom_fields(object_name, LEADSTAGE_FIELDS)
 
     def load(self, path: str | Path) -> None:
-        """Replace all data with a data file's (see datafile.py for the format)."""
+        """Replace all data with a data file's (see hubspot/datafile.py for the format)."""
         datafile.load(self.hubspot, path)
 
     def dump(self, path: str | Path) -> None:

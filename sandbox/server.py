@@ -3,7 +3,7 @@
 Pipeline order: count -> authenticate -> route -> scripted fault -> rate limit -> random fault ->
 latency -> handler. Faults answer before the handler runs, so a faulted request applies no write.
 Salesforce paths (/services/...) are counted and logged here too, but answered by the Salesforce gate
-(session auth, the org's API quota; see salesforce_gate.py).
+(session auth, the org's API quota; see salesforce/gate.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from leadstage.sandbox.http import (
     Router,
 )
 from leadstage.sandbox.limits import RateLimiter
-from leadstage.sandbox.salesforce_http import SALESFORCE_PREFIX
+from leadstage.sandbox.salesforce.http import SALESFORCE_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -115,23 +115,18 @@ def test_field_names_are_case_insensitive_and_answered_canonically(sf: Salesforc
 
 def test_relationship_fields_nest_under_the_relationship(sf: Salesforce) -> None:
     members = sf.query("SELECT Id, Campaign.Name, Campaign.Type, Status FROM CampaignMember LIMIT 5")["records"]
-    tasks = sf.query("SELECT Id, Who.Type, WhoId FROM Task LIMIT 5")["records"]
 
     campaign = members[0]["Campaign"]
     assert campaign["attributes"]["type"] == "Campaign" and set(campaign) == {"attributes", "Name", "Type"}
     assert campaign["Type"] in ("Webinar", "Email", "Content", "Web Form", "Event")
-    assert all(t["Who"]["Type"] == ("Lead" if t["WhoId"].startswith("00Q") else "Contact") for t in tasks)
-    assert tasks[0]["Who"]["attributes"]["type"] == "Name"
 
 
 def test_count_queries(sb: Sandbox, sf: Salesforce) -> None:
     converted = len(lead_ids(sb, converted=True))
 
     plain = sf.query("SELECT COUNT() FROM Lead WHERE IsConverted = true")
-    aggregate = sf.query("SELECT COUNT(Id) total FROM Lead WHERE IsConverted = true")
 
     assert plain == {"totalSize": converted, "done": True, "records": []}
-    assert aggregate["records"] == [{"attributes": {"type": "AggregateResult"}, "total": converted}]
 
 
 def test_incremental_window_on_system_modstamp_with_limit(sb: Sandbox, sf: Salesforce, clock: FakeClock) -> None:

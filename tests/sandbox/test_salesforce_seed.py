@@ -12,8 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from leadstage.sandbox import Sandbox, SandboxConfig
-from leadstage.sandbox.salesforce_ids import make_id, to_id18
-from leadstage.sandbox.salesforce_query import compile_query, render_json, select_ids
+from leadstage.sandbox.salesforce.ids import make_id, to_id18
+from leadstage.sandbox.salesforce.query import compile_query, render_json, select_ids
 from tests.sandbox.conftest import NOW, FakeClock
 from tests.sandbox.test_salesforce_support import DATA, raw, seeded
 

@@ -1,18 +1,18 @@
 """SOQL: the parser (literals, escapes, operators, errors) and the evaluator (each operator, nulls, case,
-relationships, ordering), plus the REST answers for MALFORMED_QUERY and INVALID_FIELD."""
+relationships, ordering), the SOQL the sandbox refuses, plus the REST answers for MALFORMED_QUERY and
+INVALID_FIELD."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 from simple_salesforce import SalesforceMalformedRequest
 
 from leadstage.sandbox import Sandbox, SandboxConfig
-from leadstage.sandbox.salesforce_query import compile_query, select_ids
-from leadstage.sandbox.salesforce_soql import Comparison, Junction, Negation, SoqlError, parse
-from tests.sandbox.conftest import NOW, FakeClock
+from leadstage.sandbox.salesforce.query import compile_query, select_ids
+from leadstage.sandbox.salesforce.soql import Comparison, Junction, SoqlError, parse
+from tests.sandbox.conftest import FakeClock
 from tests.sandbox.test_salesforce_support import client, seeded
 
 
@@ -40,9 +40,6 @@ def where(text: str) -> Comparison:
         ("CreatedDate > 2026-05-01T10:00:00.000+0000", ">", "datetime", "2026-05-01T10:00:00.000+0000"),
         ("CreatedDate > 2026-05-01T12:00:00+02:00", ">", "datetime", "2026-05-01T10:00:00.000+0000"),
         ("CreatedDate > 2026-05-01T05:30:00.250-04:30", ">", "datetime", "2026-05-01T10:00:00.250+0000"),
-        ("CreatedDate = LAST_N_DAYS:30", "=", "relative", ("LAST_N_DAYS", 30)),
-        ("CreatedDate = TODAY", "=", "relative", ("TODAY", 1)),
-        ("Email LIKE 'a%'", "LIKE", "string", "a%"),
     ],
 )
 def test_each_operator_and_literal_parses(condition: str, op: str, kind: str, value: object) -> None:
@@ -75,32 +72,24 @@ def test_injection_attempt_stays_one_string_literal() -> None:
     assert parsed.where.values[0].value == "x' OR Id != null"
 
 
-def test_in_not_in_lists_and_nested_logic() -> None:
-    parsed = parse(
-        "SELECT Id FROM Lead WHERE (Status IN ('A', 'B') OR NOT Rating NOT IN ('Hot')) AND IsConverted = false"
-    )
+def test_in_lists_and_nested_logic() -> None:
+    parsed = parse("SELECT Id FROM Lead WHERE (Status IN ('A', 'B') OR Rating = 'Hot') AND IsConverted = false")
 
     assert isinstance(parsed.where, Junction) and parsed.where.op == "AND"
     inner = parsed.where.parts[0]
     assert isinstance(inner, Junction) and inner.op == "OR"
     assert isinstance(inner.parts[0], Comparison) and [v.value for v in inner.parts[0].values] == ["A", "B"]
-    assert isinstance(inner.parts[1], Negation)
-    assert isinstance(inner.parts[1].part, Comparison) and inner.parts[1].part.op == "NOT IN"
+    assert isinstance(inner.parts[1], Comparison) and inner.parts[1].op == "="
 
 
-def test_select_list_order_limit_offset_and_count() -> None:
-    parsed = parse(
-        "select Id, Campaign.Name from CampaignMember order by CreatedDate desc nulls first, Id limit 5 offset 2"
-    )
+def test_select_list_order_limit_and_count() -> None:
+    parsed = parse("select Id, Campaign.Name from CampaignMember order by CreatedDate desc, Id limit 5")
     counted = parse("SELECT COUNT() FROM Lead")
 
     assert [f.text for f in parsed.fields] == ["Id", "Campaign.Name"]
-    assert [(o.field.text, o.descending, o.nulls_first) for o in parsed.order] == [
-        ("CreatedDate", True, True),
-        ("Id", False, None),
-    ]
-    assert (parsed.limit, parsed.offset) == (5, 2)
-    assert counted.count is not None and counted.count.field is None and counted.fields == []
+    assert [(o.field.text, o.descending) for o in parsed.order] == [("CreatedDate", True), ("Id", False)]
+    assert parsed.limit == 5
+    assert counted.count is not None and counted.fields == []
 
 
 @pytest.mark.parametrize(
@@ -113,13 +102,37 @@ def test_select_list_order_limit_offset_and_count() -> None:
         (r"SELECT Id FROM Lead WHERE Email = 'a\qb'", 35, "Illegal character sequence '\\q'"),
         ("SELECT Id FROM Lead WHERE Email = 'open", 35, "unterminated string literal"),
         ("SELECT Id FROM Lead LIMIT -1", 27, "unexpected token: -1"),
-        ("SELECT Id FROM Lead OFFSET 2001", 28, "out of range"),
+        ("SELECT Id FROM Lead LIMIT 2147483648", 27, "out of range"),
         ("SELECT Id FROM Lead GROUP BY Id", 21, "GROUP"),
         ("SELECT Id FROM Lead WHERE Id IN (SELECT LeadId FROM CampaignMember)", 34, "semi-join"),
         ("SELECT Id FROM Lead WHERE CreatedDate > 2026-13-01", 41, "no viable alternative"),
     ],
 )
 def test_malformed_queries_point_at_the_problem(query: str, column: int, detail: str) -> None:
+    with pytest.raises(SoqlError) as failure:
+        parse(query)
+
+    assert failure.value.code == "MALFORMED_QUERY"
+    message = failure.value.render(query)
+    assert f"ERROR at Row:1:Column:{column}\n" in message
+    assert detail in message
+
+
+@pytest.mark.parametrize(
+    ("query", "column", "detail"),
+    [
+        ("SELECT Id FROM Lead WHERE Email LIKE 'a%'", 33, "unexpected token: LIKE (not supported by the sandbox)"),
+        ("SELECT Id FROM Lead WHERE NOT Email = null", 27, "unexpected token: NOT (not supported by the sandbox)"),
+        ("SELECT Id FROM Lead WHERE Rating NOT IN ('Hot')", 34, "unexpected token: NOT (not supported"),
+        ("SELECT Id FROM Lead LIMIT 5 OFFSET 2", 29, "unexpected token: OFFSET (not supported by the sandbox)"),
+        ("SELECT Id FROM Lead ORDER BY Email NULLS LAST", 36, "unexpected token: NULLS (not supported"),
+        ("SELECT COUNT(Id) FROM Lead", 14, "COUNT(field) is not supported by the sandbox"),
+        ("SELECT Id FROM Lead WHERE CreatedDate = TODAY", 41, "unexpected token: TODAY"),
+        ("SELECT Id FROM Lead WHERE CreatedDate = LAST_N_DAYS:30", 52, "unexpected token: ':'"),
+        (r"SELECT Id FROM Lead WHERE Email = 'a\%'", 35, "Illegal character sequence '\\%'"),
+    ],
+)
+def test_soql_no_caller_sends_is_refused_as_malformed(query: str, column: int, detail: str) -> None:
     with pytest.raises(SoqlError) as failure:
         parse(query)
 
@@ -140,11 +153,9 @@ def org_sb() -> Sandbox:
     org.add("Lead", {"LastName": "Bell", "Company": "Beta", "Email": "bob@beta.io", "NumberOfEmployees": 250})
     org.add("Lead", {"LastName": "Cruz", "Company": "50% Off_Ltd", "Rating": "Hot", "AnnualRevenue": 1e6})
     org.add("Lead", {"LastName": "Diaz", "Company": "Delta", "Title": "x' OR Id != null", "HasOptedOutOfEmail": True})
-    old = datetime(2026, 3, 1, tzinfo=UTC)
     org.add("Lead", {"LastName": "Eve", "Company": "Echo", "Rating": "Cold", "LeadStage_SLA_Breached__c": None})
     ids = list(org.records("Lead"))
     org.update("Lead", ids[4], {"Email": "eve@echo.com"})
-    org.add("Task", {"WhoId": ids[0], "Subject": "Call", "ActivityDate": old.date()})
     return sb
 
 
@@ -168,23 +179,13 @@ def names(sb: Sandbox, condition: str, order: str = "") -> list[str]:
         ("NumberOfEmployees >= 10", ["Ames", "Bell"]),
         ("AnnualRevenue = 1000000", ["Cruz"]),
         ("Rating IN ('hot', 'Cold')", ["Cruz", "Eve"]),
-        ("Rating NOT IN ('Hot')", ["Ames", "Bell", "Diaz", "Eve"]),
         ("Rating IN ('Hot', null)", ["Ames", "Bell", "Cruz", "Diaz"]),
-        ("Email LIKE '%@acme.com'", ["Ames"]),
-        ("Email LIKE 'B_B@%'", ["Bell"]),
-        (r"Company LIKE '50\% Off\_%'", ["Cruz"]),
-        ("Company LIKE '50_Off%'", []),
         ("HasOptedOutOfEmail = true", ["Diaz"]),
         ("LeadStage_SLA_Breached__c = false", ["Ames", "Bell", "Cruz", "Diaz", "Eve"]),  # checkboxes are never null
         (r"Title = 'x\' OR Id != null'", ["Diaz"]),  # the injection attempt is a literal value
-        ("NOT (Email = null OR Rating = 'Cold')", ["Ames", "Bell"]),
         ("(Rating = 'Hot' OR Rating = 'Cold') AND Email != null", ["Eve"]),
         ("Name = 'ames'", ["Ames"]),
-        ("Lead.Company = 'Beta'", ["Bell"]),
         ("LastModifiedDate > 2026-05-01T09:59:59Z", ["Ames", "Bell", "Cruz", "Diaz", "Eve"]),
-        ("CreatedDate = TODAY", ["Ames", "Bell", "Cruz", "Diaz", "Eve"]),
-        ("CreatedDate < LAST_N_DAYS:3", []),
-        ("CreatedDate = YESTERDAY", []),
     ],
 )
 def test_where_operators_match_like_salesforce(org_sb: Sandbox, condition: str, expected: list[str]) -> None:
@@ -196,16 +197,13 @@ def test_where_operators_match_like_salesforce(org_sb: Sandbox, condition: str, 
     [
         ("ORDER BY NumberOfEmployees", ["Cruz", "Diaz", "Eve", "Ames", "Bell"]),  # ASC: nulls first
         ("ORDER BY NumberOfEmployees DESC", ["Bell", "Ames", "Cruz", "Diaz", "Eve"]),  # DESC: nulls last
-        ("ORDER BY NumberOfEmployees ASC NULLS LAST", ["Ames", "Bell", "Cruz", "Diaz", "Eve"]),
-        ("ORDER BY Email DESC NULLS FIRST", ["Cruz", "Diaz", "Eve", "Bell", "Ames"]),
+        ("ORDER BY Email DESC", ["Eve", "Bell", "Ames", "Cruz", "Diaz"]),  # text: case-insensitive
         ("ORDER BY Rating, LastName DESC", ["Diaz", "Bell", "Ames", "Eve", "Cruz"]),
         ("ORDER BY Id DESC LIMIT 2", ["Eve", "Diaz"]),
-        ("ORDER BY LastName LIMIT 2 OFFSET 1", ["Bell", "Cruz"]),
     ],
 )
 def test_order_by_nulls_and_limits(org_sb: Sandbox, order: str, expected: list[str]) -> None:
-    condition = "Email = null OR Email != null" if "Email" in order else "IsDeleted = false"
-    assert names(org_sb, condition, order) == expected
+    assert names(org_sb, "IsDeleted = false", order) == expected
 
 
 @pytest.mark.parametrize(
@@ -214,6 +212,8 @@ def test_order_by_nulls_and_limits(org_sb: Sandbox, order: str, expected: list[s
         ("SELECT Foo FROM Lead", "INVALID_FIELD", "No such column 'Foo' on entity 'Lead'."),
         ("SELECT Id FROM Lead WHERE Score__c > 1", "INVALID_FIELD", "No such column 'Score__c'"),
         ("SELECT Owner.Name FROM Lead", "INVALID_FIELD", "Didn't understand relationship 'Owner'"),
+        ("SELECT Who.Type FROM Task", "INVALID_FIELD", "Didn't understand relationship 'Who'"),  # polymorphic
+        ("SELECT Id FROM Lead WHERE Lead.Company = 'Beta'", "INVALID_FIELD", "Didn't understand relationship 'Lead'"),
         ("SELECT Id, id FROM Lead", "INVALID_FIELD", "duplicate field selected: Id"),
         ("SELECT Id FROM Leads", "INVALID_TYPE", "sObject type 'Leads' is not supported."),
         ("SELECT Id FROM Lead WHERE CreatedDate > '2026-01-01'", "INVALID_FIELD", "must be of type dateTime"),
@@ -222,7 +222,6 @@ def test_order_by_nulls_and_limits(org_sb: Sandbox, order: str, expected: list[s
         ("SELECT Id FROM Lead WHERE NumberOfEmployees = '5'", "INVALID_FIELD", "must be of type integer"),
         ("SELECT Id FROM Lead WHERE IsConverted = 'true'", "INVALID_FIELD", "must be of type boolean"),
         ("SELECT Id FROM Lead WHERE Id = 'abc'", "INVALID_QUERY_FILTER_OPERATOR", "invalid ID field: abc"),
-        ("SELECT Id FROM Lead WHERE NumberOfEmployees LIKE '1%'", "INVALID_QUERY_FILTER_OPERATOR", "LIKE"),
         ("SELECT Id FROM Lead WHERE IsConverted > false", "INVALID_QUERY_FILTER_OPERATOR", "invalid operator"),
     ],
 )
@@ -234,15 +233,22 @@ def test_schema_errors(org_sb: Sandbox, query: str, code: str, detail: str) -> N
     assert detail in failure.value.detail
 
 
-def test_relationship_fields_read_through_the_reference(org_sb: Sandbox) -> None:
-    org = org_sb.salesforce
+def test_relationship_fields_filter_and_order_through_the_reference() -> None:
+    org = Sandbox(SandboxConfig(clock=FakeClock())).salesforce
+    lead = org.add("Lead", {"LastName": "Ames", "Company": "Acme"})
+    webinar = org.add("Campaign", {"Name": "Spring Webinar", "Type": "Webinar"})
+    event = org.add("Campaign", {"Name": "Expo", "Type": "Event"})
+    mail = org.add("Campaign", {"Name": "April Mail", "Type": "Email"})
+    members = [org.add("CampaignMember", {"CampaignId": c, "LeadId": lead}) for c in (webinar, event, mail)]
     with org.lock:
         query = compile_query(
-            org, "SELECT Who.Type, Who.Name FROM Task WHERE Who.Type = 'Lead' AND Who.Name LIKE 'am%'"
+            org,
+            "SELECT Id, Campaign.Name FROM CampaignMember WHERE Campaign.Type IN ('webinar', 'Event') "
+            "AND Lead.LastName = 'ames' ORDER BY Campaign.Name",
         )
         ids = select_ids(org, query, include_deleted=False)
 
-    assert len(ids) == 1
+    assert ids == [members[1], members[0]]
 
 
 # ----- over HTTP ------------
@@ -272,11 +278,3 @@ def test_unknown_field_is_a_400_invalid_field(make_sandbox: Callable[..., Sandbo
     assert error["errorCode"] == "INVALID_FIELD"
     assert error["message"].startswith("\nSELECT Id, Foo FROM Lead\n           ^\nERROR at Row:1:Column:12\n")
     assert "No such column 'Foo' on entity 'Lead'" in error["message"]
-
-
-def test_now_relative_literals_use_the_sandbox_clock() -> None:
-    sb = Sandbox(SandboxConfig(clock=FakeClock(NOW)))
-    sb.salesforce.add("Lead", {"LastName": "Now", "Company": "C"})
-
-    assert names(sb, "CreatedDate = LAST_N_DAYS:1") == ["Now"]
-    assert names(sb, "CreatedDate = TOMORROW") == []

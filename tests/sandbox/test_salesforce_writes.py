@@ -10,7 +10,7 @@ import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest
 
 from leadstage.sandbox import FaultRates, Sandbox
-from leadstage.sandbox.salesforce_ids import make_id
+from leadstage.sandbox.salesforce.ids import make_id
 from tests.sandbox.conftest import FakeClock
 from tests.sandbox.test_salesforce_support import client, lead_ids, seeded
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from leadstage.sandbox import Sandbox, hubspot_search_views
-from leadstage.sandbox.hubspot_routes import ContactRoutes
-from leadstage.sandbox.hubspot_search import parse_search
+from leadstage.sandbox import Sandbox
+from leadstage.sandbox.hubspot import search_views
+from leadstage.sandbox.hubspot.routes import ContactRoutes
+from leadstage.sandbox.hubspot.search import parse_search
 from tests.sandbox.conftest import FakeClock, call
 
 SEARCH = "/crm/v3/objects/contacts/search"
@@ -83,12 +84,12 @@ def change_some_contacts(rng: random.Random, sb: Sandbox, clock: FakeClock) -> N
         portal.add_activity("calls", rng.choice(active), {"hs_call_status": "COMPLETED"})
 
 
-@pytest.mark.parametrize("journal_max", [hubspot_search_views.JOURNAL_MAX, 7])
+@pytest.mark.parametrize("journal_max", [search_views.JOURNAL_MAX, 7])
 def test_search_pages_agree_with_a_full_scan_while_contacts_change(
     sb: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, journal_max: int
 ) -> None:
-    monkeypatch.setattr(hubspot_search_views, "JOURNAL_MAX", journal_max)
-    monkeypatch.setattr(hubspot_search_views, "VIEWS_KEPT", 100)  # every search's view follows the changes
+    monkeypatch.setattr(search_views, "JOURNAL_MAX", journal_max)
+    monkeypatch.setattr(search_views, "VIEWS_KEPT", 100)  # every search's view follows the changes
     rng = random.Random(11)
     searches = [random_search(rng, sb) for _ in range(25)]
 

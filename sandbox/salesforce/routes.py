@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadstage.sandbox.http import Request, Response, Router
-from leadstage.sandbox.salesforce_describe import describe_object, global_entry
-from leadstage.sandbox.salesforce_http import SalesforceError, api_version, not_found, sf_json
-from leadstage.sandbox.salesforce_ids import to_id18
-from leadstage.sandbox.salesforce_org import SalesforceOrg
-from leadstage.sandbox.salesforce_query import attributes
-from leadstage.sandbox.salesforce_schema import ObjectDef
-from leadstage.sandbox.salesforce_values import json_value, parse_datetime_text, sf_datetime
-from leadstage.sandbox.salesforce_writes import (
+from leadstage.sandbox.salesforce.describe import describe_object, global_entry
+from leadstage.sandbox.salesforce.http import SalesforceError, api_version, not_found, sf_json
+from leadstage.sandbox.salesforce.ids import to_id18
+from leadstage.sandbox.salesforce.org import SalesforceOrg
+from leadstage.sandbox.salesforce.query import attributes
+from leadstage.sandbox.salesforce.schema import ObjectDef
+from leadstage.sandbox.salesforce.values import json_value, parse_datetime_text, sf_datetime
+from leadstage.sandbox.salesforce.writes import (
     PreparedWrite,
     SaveError,
     prepare,

@@ -26,13 +26,13 @@ from leadstage.sandbox.http import (
     Router,
     batch_error,
 )
-from leadstage.sandbox.hubspot_portal import DEFAULT_CONTACT_PROPERTIES, HubSpotPortal
-from leadstage.sandbox.hubspot_properties import (
+from leadstage.sandbox.hubspot.portal import DEFAULT_CONTACT_PROPERTIES, HubSpotPortal
+from leadstage.sandbox.hubspot.properties import (
     ValueError_,
     normalise_value,
 )
-from leadstage.sandbox.hubspot_search import SearchRequest, matches, order, parse_search
-from leadstage.sandbox.hubspot_search_views import SearchViews
+from leadstage.sandbox.hubspot.search import SearchRequest, matches, order, parse_search
+from leadstage.sandbox.hubspot.search_views import SearchViews
 from leadstage.sandbox.timeutil import iso_ms
 
 CONTACTS = "/crm/v3/objects/contacts"

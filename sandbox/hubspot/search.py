@@ -27,7 +27,7 @@ from leadstage.sandbox.config import (
     SEARCH_MAX_SORTS,
 )
 from leadstage.sandbox.http import ApiError
-from leadstage.sandbox.hubspot_properties import TYPE_DATE, TYPE_DATETIME, TYPE_NUMBER, PropertyDefinition
+from leadstage.sandbox.hubspot.properties import TYPE_DATE, TYPE_DATETIME, TYPE_NUMBER, PropertyDefinition
 from leadstage.sandbox.timeutil import iso_date, iso_ms, parse_instant
 
 OPERATORS = (
@@ -164,7 +164,7 @@ def build_predicate(definition: PropertyDefinition, spec: dict[str, Any]) -> Pre
 
 
 def build_filter(definition: PropertyDefinition, spec: dict[str, Any]) -> Filter:
-    """One filter with what a search view needs to answer it from an ordered index (see hubspot_search_views)."""
+    """One filter with what a search view needs to answer it from an ordered index (see search_views.py)."""
     test = build_predicate(definition, spec)
     operator = str(spec.get("operator", "")).upper()
     bounds: Bounds | None = None

@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 
 from leadstage.sandbox.http import Request, Response, Router
-from leadstage.sandbox.salesforce_http import sf_json
-from leadstage.sandbox.salesforce_org import SalesforceOrg
+from leadstage.sandbox.salesforce.http import sf_json
+from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 SOAP_NAMESPACE = "urn:partner.soap.sforce.com"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"

@@ -1,17 +1,16 @@
-"""The WHERE clause as a predicate, with SOQL's semantics: text compares case-insensitively, `!=` and
-`NOT IN` match nulls, `<` `>` and LIKE never match a null, relative dates are [start, end) day ranges in
-the org's time zone (UTC); and the index plan for `Id` / reference fields pinned with `=` or `IN`."""
+"""The WHERE clause as a predicate, with SOQL's semantics: text compares case-insensitively, `!=` matches
+nulls, `<` `<=` `>` `>=` never match a null, a checkbox is never null; and the index plan for `Id` /
+reference fields pinned with `=` or `IN`."""
 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_ids import to_id18
-from leadstage.sandbox.salesforce_query_bind import Binder, Getter, Record, comparable
-from leadstage.sandbox.salesforce_schema import (
+from leadstage.sandbox.salesforce.ids import to_id18
+from leadstage.sandbox.salesforce.query_bind import Binder, Record, comparable
+from leadstage.sandbox.salesforce.schema import (
     BOOLEAN,
     DATE,
     DATETIME,
@@ -21,7 +20,7 @@ from leadstage.sandbox.salesforce_schema import (
     FieldDef,
     ObjectDef,
 )
-from leadstage.sandbox.salesforce_soql import (
+from leadstage.sandbox.salesforce.soql import (
     INVALID_FIELD,
     INVALID_FILTER,
     Comparison,
@@ -30,11 +29,9 @@ from leadstage.sandbox.salesforce_soql import (
     Literal,
     SoqlError,
 )
-from leadstage.sandbox.salesforce_values import sf_date, sf_datetime
-from leadstage.sandbox.timeutil import MS_PER_DAY
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 Predicate = Callable[[Record], bool]
 TYPE_WORDS = {BOOLEAN: "boolean", INT: "integer", DATE: "date", DATETIME: "dateTime"}
@@ -74,68 +71,18 @@ def literal_key(definition: FieldDef, literal: Literal) -> Any:
     return value
 
 
-def relative_range(org: SalesforceOrg, definition: FieldDef, literal: Literal) -> tuple[str, str]:
-    """[start, end) of TODAY, LAST_N_DAYS:n, ... in the field's stored form (org time zone: UTC)."""
-    if definition.type not in (DATE, DATETIME):
-        raise _type_error(definition, literal, quoted=definition.is_text)
-    word, n = literal.value
-    today = org.now_ms() // MS_PER_DAY
-    start, end = {
-        "TODAY": (today, today + 1),
-        "YESTERDAY": (today - 1, today),
-        "TOMORROW": (today + 1, today + 2),
-        "LAST_N_DAYS": (today - n, today + 1),
-        "NEXT_N_DAYS": (today + 1, today + n + 1),
-        "N_DAYS_AGO": (today - n, today - n + 1),
-    }[word]
-    form = sf_datetime if definition.type == DATETIME else sf_date
-    return form(start * MS_PER_DAY), form(end * MS_PER_DAY)
-
-
-def _range_predicate(get: Getter, op: str, low: str, high: str) -> Predicate:
-    if op == "=":
-        return lambda r: (v := get(r)) is not None and low <= v < high
-    if op == "!=":
-        return lambda r: (v := get(r)) is None or not low <= v < high
-    bound, compare = {"<": (low, "<"), "<=": (high, "<"), ">": (high, ">="), ">=": (low, ">=")}[op]
-    check = _ORDER_OPS[compare]
-    return lambda r: (v := get(r)) is not None and check(v, bound)
-
-
-def like_regex(literal: Literal) -> re.Pattern[str]:
-    """A LIKE pattern ('%' any run, '_' one character, escaped ones literal) as a case-insensitive regex."""
-    out = []
-    for position, char in enumerate(literal.value):
-        if position in literal.literal_wildcards:
-            out.append(re.escape(char))
-        elif char == "%":
-            out.append(".*")
-        elif char == "_":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
 def compile_comparison(binder: Binder, comparison: Comparison) -> Predicate:
     """One comparison as a predicate over records."""
     column = binder.column(comparison.field)
     definition, op, values = column.definition, comparison.op, comparison.values
     read = comparable(column)
-    if op == "LIKE":
-        if not definition.is_text or values[0].kind != "string":
-            raise SoqlError(INVALID_FILTER, f"invalid operator on field '{definition.name}': LIKE", comparison.pos)
-        matcher = like_regex(values[0]).fullmatch
-        return lambda r: (v := read(r)) is not None and matcher(v) is not None
-    if values[0].kind == "relative" and op not in ("IN", "NOT IN"):
-        return _range_predicate(read, op, *relative_range(binder.org, definition, values[0]))
-    if op in ("IN", "NOT IN", "=", "!="):
+    if op in ("IN", "=", "!="):
         wanted = {literal_key(definition, literal) for literal in values}
         if definition.type == BOOLEAN and None in wanted:
             wanted.discard(None)  # a checkbox is never null
-        if op in ("=", "IN"):
-            return lambda r: read(r) in wanted
-        return lambda r: read(r) not in wanted
+        if op == "!=":
+            return lambda r: read(r) not in wanted
+        return lambda r: read(r) in wanted
     bound = literal_key(definition, values[0])
     if bound is None or definition.type == BOOLEAN:
         raise SoqlError(INVALID_FILTER, f"invalid operator on field '{definition.name}': {op}", comparison.pos)
@@ -147,13 +94,10 @@ def compile_condition(binder: Binder, condition: Condition) -> Predicate:
     """A WHERE tree as one predicate."""
     if isinstance(condition, Comparison):
         return compile_comparison(binder, condition)
-    if isinstance(condition, Junction):
-        parts = [compile_condition(binder, part) for part in condition.parts]
-        if condition.op == "AND":
-            return lambda r: all(part(r) for part in parts)
-        return lambda r: any(part(r) for part in parts)
-    inner = compile_condition(binder, condition.part)
-    return lambda r: not inner(r)
+    parts = [compile_condition(binder, part) for part in condition.parts]
+    if condition.op == "AND":
+        return lambda r: all(part(r) for part in parts)
+    return lambda r: any(part(r) for part in parts)
 
 
 def indexed_ids(org: SalesforceOrg, obj: ObjectDef, condition: Condition | None) -> Callable[[], list[str]] | None:
@@ -166,7 +110,7 @@ def indexed_ids(org: SalesforceOrg, obj: ObjectDef, condition: Condition | None)
     for part in parts:
         if not isinstance(part, Comparison) or part.op not in ("=", "IN"):
             continue
-        path = part.field.parts[1:] if part.field.parts[0].lower() == obj.name.lower() else part.field.parts
+        path = part.field.parts
         definition = obj.field(path[0]) if len(path) == 1 else None
         if definition is None or definition.type not in ID_TYPES:
             continue

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_ids import to_id18
-from leadstage.sandbox.salesforce_schema import ObjectDef
-from leadstage.sandbox.salesforce_values import ValueProblem, coerce
+from leadstage.sandbox.salesforce.ids import to_id18
+from leadstage.sandbox.salesforce.schema import ObjectDef
+from leadstage.sandbox.salesforce.values import ValueProblem, coerce
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 ROLLED_BACK = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
 ROLLED_BACK_MESSAGE = "Record rolled back because not all records were valid and the request was using AllOrNone header"

@@ -15,7 +15,7 @@ import time
 from leadstage.sandbox.config import SandboxConfig
 from leadstage.sandbox.faults import FaultAction, Injector, RandomFaults
 from leadstage.sandbox.http import Handler, Request, Response, Router
-from leadstage.sandbox.salesforce_http import (
+from leadstage.sandbox.salesforce.http import (
     LIMIT_EXCEEDED_MESSAGE,
     LIMIT_INFO_HEADER,
     SESSION_INVALID_MESSAGE,
@@ -23,7 +23,7 @@ from leadstage.sandbox.salesforce_http import (
     default_fault,
     not_found,
 )
-from leadstage.sandbox.salesforce_org import SalesforceOrg
+from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 log = logging.getLogger(__name__)
 

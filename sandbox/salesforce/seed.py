@@ -1,5 +1,5 @@
 """Deterministic, realistic Salesforce data: Leads (about 15% converted, with their Contacts), Campaigns,
-and six months of activities (generated on first access, see salesforce_seed_activity).
+and six months of activities (generated on first access, see seed_activity.py).
 
 Every Lead is a pure function of (seed, its number, now) plus the shared company pool, which reuses the
 HubSpot seed's word lists (names, titles, industries, countries, companies).
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadstage.sandbox import seed_data as data
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id
-from leadstage.sandbox.salesforce_seed_activity import ActivityPlan, LeadProfile, campaigns
-from leadstage.sandbox.salesforce_values import sf_date, sf_datetime
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
+from leadstage.sandbox.salesforce.seed_activity import ActivityPlan, LeadProfile, campaigns
+from leadstage.sandbox.salesforce.values import sf_date, sf_datetime
 from leadstage.sandbox.seed import Weighted, companies, job_title
 from leadstage.sandbox.timeutil import MS_PER_DAY
 

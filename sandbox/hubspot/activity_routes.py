@@ -10,7 +10,6 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
-from leadstage.sandbox.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, WebEvent
 from leadstage.sandbox.config import (
     ASSOCIATIONS_BATCH_MAX_INPUTS,
     BATCH_MAX_INPUTS,
@@ -20,8 +19,9 @@ from leadstage.sandbox.config import (
     SandboxConfig,
 )
 from leadstage.sandbox.http import CATEGORY_NOT_FOUND, ApiError, Request, Response, Router, batch_error
-from leadstage.sandbox.hubspot_portal import HubSpotPortal
-from leadstage.sandbox.hubspot_routes import check_inputs, check_limit, paging_next
+from leadstage.sandbox.hubspot.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, WebEvent
+from leadstage.sandbox.hubspot.portal import HubSpotPortal
+from leadstage.sandbox.hubspot.routes import check_inputs, check_limit, paging_next
 from leadstage.sandbox.timeutil import iso_ms, parse_instant
 
 CORE_ENGAGEMENT_PROPERTIES = ("hs_createdate", "hs_lastmodifieddate", "hs_object_id")

@@ -12,8 +12,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from leadstage.sandbox.salesforce_ids import to_id18
-from leadstage.sandbox.salesforce_schema import (
+from leadstage.sandbox.salesforce.ids import to_id18
+from leadstage.sandbox.salesforce.schema import (
     BOOLEAN,
     DATE,
     DATETIME,

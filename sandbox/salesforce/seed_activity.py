@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from leadstage.sandbox import seed_data as data
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id
-from leadstage.sandbox.salesforce_schema import RESPONDED_STATUSES
-from leadstage.sandbox.salesforce_values import sf_date, sf_datetime
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
+from leadstage.sandbox.salesforce.schema import RESPONDED_STATUSES
+from leadstage.sandbox.salesforce.values import sf_date, sf_datetime
 from leadstage.sandbox.seed import Weighted
 from leadstage.sandbox.timeutil import MS_PER_DAY, MS_PER_MINUTE
 

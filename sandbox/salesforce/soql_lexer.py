@@ -1,8 +1,8 @@
 """SOQL tokens: what the parser reads, and the SoqlError every SOQL problem is reported as.
 
-Strings take SOQL's escapes (\\n \\r \\t \\b \\f \\" \\' \\\\, and \\% \\_ which stay literal in LIKE);
-any other backslash sequence is an error, as in Salesforce. Numbers, dates and datetimes are read by
-small anchored patterns at the current position (never over the whole query).
+Strings take SOQL's escapes (\\n \\r \\t \\b \\f \\" \\' \\\\); any other backslash sequence is an error, as
+in Salesforce (\\% and \\_ too: they belong to LIKE, which the sandbox does not answer). Numbers, dates and
+datetimes are read by small anchored patterns at the current position (never over the whole query).
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from leadstage.sandbox.salesforce_values import parse_datetime_text
+from leadstage.sandbox.salesforce.values import parse_datetime_text
 
 MALFORMED_QUERY = "MALFORMED_QUERY"
 INVALID_FIELD = "INVALID_FIELD"
 INVALID_TYPE = "INVALID_TYPE"
 INVALID_FILTER = "INVALID_QUERY_FILTER_OPERATOR"
-MAX_OFFSET = 2_000
 MAX_INT = 2_147_483_647
 ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-LIKE_ESCAPES = {"%", "_"}
 COMPARISON_OPS = ("!=", "<=", ">=", "=", "<", ">")
-RELATIVE_DATES = {"TODAY": False, "YESTERDAY": False, "TOMORROW": False}
-RELATIVE_N_DATES = ("LAST_N_DAYS", "NEXT_N_DAYS", "N_DAYS_AGO")
 RESERVED = frozenset(
     {
         "AND",
@@ -49,7 +45,8 @@ RESERVED = frozenset(
         "WITH",
     }
 )
-UNSUPPORTED_CLAUSES = ("GROUP", "HAVING", "WITH", "FOR", "USING", "TYPEOF", "UPDATE")
+# SOQL the sandbox refuses with "(not supported by the sandbox)": no caller of it sends these.
+UNSUPPORTED_WORDS = ("GROUP", "HAVING", "WITH", "FOR", "USING", "TYPEOF", "UPDATE", "OFFSET", "NULLS", "LIKE", "NOT")
 
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?![\dT])")
@@ -85,7 +82,6 @@ class Token:
     value: Any
     pos: int
     text: str
-    literal_wildcards: frozenset[int] = frozenset()  # positions of \% and \_ in a STRING's value
 
 
 def tokenize(query: str) -> list[Token]:
@@ -99,7 +95,7 @@ def tokenize(query: str) -> list[Token]:
             continue
         if char == "'":
             token = _string(query, pos)
-        elif char in "(),:":
+        elif char in "(),":
             token = Token("PUNCT", char, pos, char)
         elif char in "=!<>":
             op = next((op for op in COMPARISON_OPS if query.startswith(op, pos)), None)
@@ -122,19 +118,15 @@ def tokenize(query: str) -> list[Token]:
 
 def _string(query: str, start: int) -> Token:
     chars: list[str] = []
-    wildcards: set[int] = set()
     pos = start + 1
     while pos < len(query):
         char = query[pos]
         if char == "'":
-            return Token("STRING", "".join(chars), start, query[start : pos + 1], frozenset(wildcards))
+            return Token("STRING", "".join(chars), start, query[start : pos + 1])
         if char == "\\":
             escaped = query[pos + 1 : pos + 2]
             if escaped in ESCAPES:
                 chars.append(ESCAPES[escaped])
-            elif escaped in LIKE_ESCAPES:
-                wildcards.add(len(chars))
-                chars.append(escaped)
             else:
                 text = query[start : query.find("'", pos + 2) + 1 or len(query)]
                 detail = f"Invalid string literal {text}. Illegal character sequence '\\{escaped}' in string literal."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from leadstage.sandbox.salesforce_schema import BOOLEAN, DATETIME, DOUBLE, PICKLIST, STRING, FieldDef
+from leadstage.sandbox.salesforce.schema import BOOLEAN, DATETIME, DOUBLE, PICKLIST, STRING, FieldDef
 
 CUSTOM_TYPES = {"double": DOUBLE, "string": STRING, "picklist": PICKLIST, "datetime": DATETIME, "boolean": BOOLEAN}
 CUSTOM_STRING_LENGTH = 255

@@ -1,15 +1,17 @@
-"""SOQL: a recursive-descent parser (over salesforce_soql_lexer's tokens) for the subset the sandbox answers.
+"""SOQL: a recursive-descent parser (over soql_lexer's tokens) for the subset the sandbox answers.
 
-    SELECT field, Rel.Field, ... | COUNT() | COUNT(field) [alias]
+    SELECT field, Rel.Field, ... | COUNT()
     FROM Object
-    [WHERE condition]   -- AND / OR (not mixed without parentheses, as in SOQL), NOT, ( )
-                        -- = != < <= > >= LIKE IN (...) NOT IN (...)
-    [ORDER BY field [ASC|DESC] [NULLS FIRST|LAST], ...]
-    [LIMIT n] [OFFSET n]
+    [WHERE condition]   -- AND / OR (not mixed without parentheses, as in SOQL), ( )
+                        -- = != < <= > >= IN (...)
+    [ORDER BY field [ASC|DESC], ...]
+    [LIMIT n]
 
-Literals: 'strings' with SOQL's escapes (\\n \\r \\t \\b \\f \\" \\' \\\\, and \\% \\_ for LIKE), numbers,
-true/false/null, dates (2026-05-01), datetimes (2026-05-01T10:00:00Z, .000, +hh:mm or +hhmm) and the
-relative dates TODAY, YESTERDAY, TOMORROW, LAST_N_DAYS:n, NEXT_N_DAYS:n, N_DAYS_AGO:n.
+Literals: 'strings' with SOQL's escapes (\\n \\r \\t \\b \\f \\" \\' \\\\), numbers, true/false/null,
+dates (2026-05-01) and datetimes (2026-05-01T10:00:00Z, .000, +hh:mm or +hhmm).
+That is what the product's connector, simple-salesforce and the tests send. NOT, LIKE, NOT IN, OFFSET,
+NULLS FIRST/LAST, COUNT(field), relative dates (TODAY, LAST_N_DAYS:n, ...), GROUP BY and semi-joins are
+refused as MALFORMED_QUERY "not supported by the sandbox" (or as an unexpected token).
 Errors are `SoqlError`s that know where they happened and render Salesforce's message format.
 """
 
@@ -18,17 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from leadstage.sandbox.salesforce_soql_lexer import (
+from leadstage.sandbox.salesforce.soql_lexer import (
     INVALID_FIELD,
     INVALID_FILTER,
     INVALID_TYPE,
     MALFORMED_QUERY,
     MAX_INT,
-    MAX_OFFSET,
-    RELATIVE_DATES,
-    RELATIVE_N_DATES,
     RESERVED,
-    UNSUPPORTED_CLAUSES,
+    UNSUPPORTED_WORDS,
     SoqlError,
     Token,
     tokenize,
@@ -45,7 +44,6 @@ __all__ = [
     "FieldPath",
     "Junction",
     "Literal",
-    "Negation",
     "OrderItem",
     "Query",
     "SoqlError",
@@ -68,21 +66,20 @@ class FieldPath:
 
 @dataclass(frozen=True)
 class Literal:
-    """A value in a condition: kind is string, number, boolean, null, date, datetime or relative."""
+    """A value in a condition: kind is string, number, boolean, null, date or datetime."""
 
     kind: str
     value: Any
     pos: int
     text: str
-    literal_wildcards: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """field op value; for IN / NOT IN, `values` holds the list."""
+    """field op value; for IN, `values` holds the list."""
 
     field: FieldPath
-    op: str  # = != < <= > >= LIKE IN NOT IN
+    op: str  # = != < <= > >= IN
     values: tuple[Literal, ...]
     pos: int
 
@@ -95,31 +92,21 @@ class Junction:
     parts: tuple[Condition, ...]
 
 
-@dataclass(frozen=True)
-class Negation:
-    """NOT condition."""
-
-    part: Condition
-
-
-Condition = Comparison | Junction | Negation
+Condition = Comparison | Junction
 
 
 @dataclass(frozen=True)
 class OrderItem:
-    """One ORDER BY key; `nulls_first` None means SOQL's default (first for ASC, last for DESC)."""
+    """One ORDER BY key (nulls sort first in ASC order, last in DESC, as in SOQL)."""
 
     field: FieldPath
     descending: bool = False
-    nulls_first: bool | None = None
 
 
 @dataclass(frozen=True)
 class CountItem:
-    """COUNT() or COUNT(field) [alias]."""
+    """COUNT() in the select list."""
 
-    field: FieldPath | None
-    alias: str | None
     pos: int
 
 
@@ -133,7 +120,6 @@ class Query:
     where: Condition | None = None
     order: list[OrderItem] = field(default_factory=list)
     limit: int | None = None
-    offset: int = 0
     count: CountItem | None = None
 
 
@@ -177,7 +163,7 @@ class Parser:
     def fail(self, token: Token | None = None) -> NoReturn:
         token = token or self.current
         shown = "<EOF>" if token.kind == "EOF" else token.text
-        if token.kind == "IDENT" and token.value.upper() in UNSUPPORTED_CLAUSES:
+        if token.kind == "IDENT" and token.value.upper() in UNSUPPORTED_WORDS:
             raise SoqlError(MALFORMED_QUERY, f"unexpected token: {shown} (not supported by the sandbox)", token.pos)
         raise SoqlError(MALFORMED_QUERY, f"unexpected token: {shown}", token.pos)
 
@@ -197,8 +183,6 @@ class Parser:
             query.order = self.order_list()
         if self.accept("LIMIT"):
             query.limit = self.integer("LIMIT", MAX_INT)
-        if self.accept("OFFSET"):
-            query.offset = self.integer("OFFSET", MAX_OFFSET)
         if self.current.kind != "EOF":
             self.fail()
         return query
@@ -219,17 +203,16 @@ class Parser:
             token = self.current
             if self.keyword("COUNT") and self.tokens[self.index + 1].value == "(":
                 self.index += 2
-                inner = None if self.current.value == ")" else self.field_path()
                 if not self.punct(")"):
-                    self.fail()
-                alias = self.advance().value if self.current.kind == "IDENT" and not self.keyword("FROM") else None
-                count = CountItem(inner, alias, token.pos)
+                    detail = "COUNT(field) is not supported by the sandbox: use COUNT()"
+                    raise SoqlError(MALFORMED_QUERY, detail, self.current.pos)
+                count = CountItem(token.pos)
             else:
                 fields.append(self.field_path())
             if not self.punct(","):
                 break
         if count is not None and fields:
-            detail = "COUNT() and COUNT(field) must be the only element in the SELECT list (no GROUP BY here)"
+            detail = "COUNT() must be the only element in the SELECT list"
             raise SoqlError(MALFORMED_QUERY, detail, count.pos)
         return fields, count
 
@@ -240,14 +223,7 @@ class Parser:
             descending = self.accept("DESC")
             if not descending:
                 self.accept("ASC")
-            nulls_first = None
-            if self.accept("NULLS"):
-                if self.accept("FIRST"):
-                    nulls_first = True
-                else:
-                    self.expect("LAST")
-                    nulls_first = False
-            items.append(OrderItem(path, descending, nulls_first))
+            items.append(OrderItem(path, descending))
             if not self.punct(","):
                 return items
 
@@ -271,8 +247,6 @@ class Parser:
         return first if connective is None else Junction(connective, tuple(parts))
 
     def term(self) -> Condition:
-        if self.accept("NOT"):
-            return Negation(self.term())
         if self.punct("("):
             inner = self.condition()
             if not self.punct(")"):
@@ -286,11 +260,8 @@ class Parser:
         if token.kind == "OP":
             self.advance()
             return Comparison(path, token.value, (self.literal(),), token.pos)
-        if self.accept("LIKE"):
-            return Comparison(path, "LIKE", (self.literal(),), token.pos)
-        negated = self.accept("NOT")
         if self.accept("IN"):
-            return Comparison(path, "NOT IN" if negated else "IN", self.literal_list(), token.pos)
+            return Comparison(path, "IN", self.literal_list(), token.pos)
         self.fail()
 
     def literal_list(self) -> tuple[Literal, ...]:
@@ -308,21 +279,13 @@ class Parser:
     def literal(self) -> Literal:
         token = self.advance()
         if token.kind in ("STRING", "NUMBER", "DATE", "DATETIME"):
-            kind = token.kind.lower()
-            return Literal(kind, token.value, token.pos, token.text, token.literal_wildcards)
+            return Literal(token.kind.lower(), token.value, token.pos, token.text)
         if token.kind == "IDENT":
             word = token.value.upper()
             if word in ("TRUE", "FALSE"):
                 return Literal("boolean", word == "TRUE", token.pos, token.text)
             if word == "NULL":
                 return Literal("null", None, token.pos, token.text)
-            if word in RELATIVE_DATES:
-                return Literal("relative", (word, 1), token.pos, token.text)
-            if word in RELATIVE_N_DATES and self.punct(":"):
-                amount = self.advance()
-                if amount.kind != "NUMBER" or not isinstance(amount.value, int) or amount.value < 0:
-                    self.fail(amount)
-                return Literal("relative", (word, amount.value), token.pos, f"{token.text}:{amount.text}")
         self.fail(token)
 
 

@@ -1,6 +1,6 @@
 """The Salesforce org's state: records per object, schema, lead statuses, sessions, API usage, test hooks.
 
-Records are dicts keyed by canonical field names holding stored values (see salesforce_values); a null
+Records are dicts keyed by canonical field names holding stored values (see values.py); a null
 field is an absent key. Each object's table is a dict in Id order (ids are handed out in increasing
 order), which the query engine relies on to stop early. `lock` guards everything.
 
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadstage.sandbox.config import SandboxConfig
-from leadstage.sandbox.salesforce_convert import convert_lead
-from leadstage.sandbox.salesforce_custom_fields import custom_field_spec
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id, to_id18
-from leadstage.sandbox.salesforce_schema import (
+from leadstage.sandbox.salesforce.convert import convert_lead
+from leadstage.sandbox.salesforce.custom_fields import custom_field_spec
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id, to_id18
+from leadstage.sandbox.salesforce.schema import (
     BOOLEAN,
     LEAD_STATUS_VALUES,
     READ_ONLY_SYSTEM_FIELDS,
@@ -30,8 +30,8 @@ from leadstage.sandbox.salesforce_schema import (
     ObjectDef,
     standard_objects,
 )
-from leadstage.sandbox.salesforce_usage import ApiUsage, Session
-from leadstage.sandbox.salesforce_values import ValueProblem, coerce, sf_date, sf_datetime
+from leadstage.sandbox.salesforce.usage import ApiUsage, Session
+from leadstage.sandbox.salesforce.values import ValueProblem, coerce, sf_date, sf_datetime
 from leadstage.sandbox.timeutil import clock_ms
 
 ACTIVITY_OBJECTS = ("Task", "Event", "CampaignMember")

@@ -1,5 +1,6 @@
-"""SOQL names bound to the org's schema: fields, relationship paths (Campaign.Name, the polymorphic Who.Type),
-and how each is read from a record, as a value or as a comparison key."""
+"""SOQL names bound to the org's schema: fields, parent relationship paths (Campaign.Name: one level, through a
+reference to one object; polymorphic ones such as Task.Who are not answered), and how each is read from a
+record, as a value or as a comparison key."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_schema import BOOLEAN, WHO_FIELDS, FieldDef, ObjectDef
-from leadstage.sandbox.salesforce_soql import INVALID_FIELD, FieldPath, SoqlError
+from leadstage.sandbox.salesforce.schema import BOOLEAN, FieldDef, ObjectDef
+from leadstage.sandbox.salesforce.soql import INVALID_FIELD, FieldPath, SoqlError
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 Record = dict[str, Any]
 Getter = Callable[[Record], Any]
@@ -60,45 +61,33 @@ class Binder:
 
     def column(self, path: FieldPath) -> Column:
         parts = path.parts
-        if len(parts) > 1 and parts[0].lower() == self.obj.name.lower():
-            parts = parts[1:]
         if len(parts) == 1:
             definition = self.obj.field(parts[0])
             if definition is None:
                 raise SoqlError(INVALID_FIELD, NO_COLUMN.format(field=parts[0], entity=self.obj.name), path.pos)
             return Column((definition.name,), definition, _direct_getter(definition))
         reference = self.obj.relationship(parts[0]) if len(parts) == 2 else None
-        if reference is None or reference.relationship is None:
+        if reference is None or reference.relationship is None or reference.is_polymorphic:
             raise SoqlError(INVALID_FIELD, NO_RELATIONSHIP.format(name=parts[0]), path.pos)
         return self._related(reference, parts[1], path)
 
     def _related(self, reference: FieldDef, name: str, path: FieldPath) -> Column:
-        tables = {self.org.objects[t].prefix: (t, self.org.table(t)) for t in reference.reference_to}
-        ref_name = reference.name
-        if reference.is_polymorphic:
-            inner = WHO_FIELDS.get(name.lower())
-            entity = "Name"
-        else:
-            inner = self.org.objects[reference.reference_to[0]].field(name)
-            entity = reference.reference_to[0]
+        parent = self.org.objects[reference.reference_to[0]]
+        inner = parent.field(name)
         if inner is None:
-            raise SoqlError(INVALID_FIELD, NO_COLUMN.format(field=name, entity=entity), path.pos)
+            raise SoqlError(INVALID_FIELD, NO_COLUMN.format(field=name, entity=parent.name), path.pos)
+        table = self.org.table(parent.name)
+        ref_name = reference.name
 
         def related(record: Record) -> tuple[str, str] | None:
             target_id = record.get(ref_name)
-            found = tables.get(target_id[:3]) if target_id else None
-            if found is None or target_id not in found[1]:
-                return None
-            return found[0], target_id
+            return (parent.name, target_id) if target_id in table else None
 
         read = _direct_getter(inner)
-        is_type = reference.is_polymorphic and inner.name == "Type"
 
         def getter(record: Record) -> Any:
-            target = related(record)
-            if target is None:
-                return None
-            return target[0] if is_type else read(tables[target[1][:3]][1][target[1]])
+            target_id = record.get(ref_name)
+            return read(table[target_id]) if target_id in table else None
 
         return Column((reference.relationship or "", inner.name), inner, getter, reference.relationship, related)
 

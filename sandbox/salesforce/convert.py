@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 # Contact field <- Lead field
 LEAD_TO_CONTACT = (

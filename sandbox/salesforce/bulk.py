@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadstage.sandbox.http import Request, Response, Router
-from leadstage.sandbox.salesforce_http import CSV_CONTENT_TYPE, SalesforceError, api_version, not_found, sf_json
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id, to_id18
-from leadstage.sandbox.salesforce_org import SalesforceOrg
-from leadstage.sandbox.salesforce_query import CompiledQuery, compile_query, csv_header, csv_row, select_ids
-from leadstage.sandbox.salesforce_query_routes import soql_error
-from leadstage.sandbox.salesforce_soql import SoqlError
-from leadstage.sandbox.salesforce_values import BULK_NULL
-from leadstage.sandbox.salesforce_writes import PreparedWrite, prepare, unknown_fields
+from leadstage.sandbox.salesforce.http import CSV_CONTENT_TYPE, SalesforceError, api_version, not_found, sf_json
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id, to_id18
+from leadstage.sandbox.salesforce.org import SalesforceOrg
+from leadstage.sandbox.salesforce.query import CompiledQuery, compile_query, csv_header, csv_row, select_ids
+from leadstage.sandbox.salesforce.query_routes import soql_error
+from leadstage.sandbox.salesforce.soql import SoqlError
+from leadstage.sandbox.salesforce.values import BULK_NULL
+from leadstage.sandbox.salesforce.writes import PreparedWrite, prepare, unknown_fields
 
 JOBS = "/services/data/{version}/jobs"
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
@@ -207,7 +207,7 @@ class BulkRoutes:
                 compiled = compile_query(self.org, text)
             except SoqlError as error:
                 raise soql_error(error, text) from None
-            if compiled.count is not None or compiled.count_all or not compiled.columns:
+            if compiled.count or not compiled.columns:
                 raise SalesforceError(
                     400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0 query jobs"
                 )

@@ -2,7 +2,7 @@
 
 Contacts are stored as property dicts of strings (an empty value is simply absent). Contact ids are
 strings of increasing integers. `lock` guards everything; the HTTP handlers take it per request.
-Every write notes the contacts it touched in `changes`, which search views follow (hubspot_search_views).
+Every write notes the contacts it touched in `changes`, which search views follow (search_views.py).
 
 Merges: `merge_contacts(primary, merged)` removes the merged contact; reading the merged id (batch read,
 GET by id) answers with the primary record, as HubSpot does after a merge. Its activities and web events
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from leadstage.sandbox.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, TimelineStore, WebEvent
-from leadstage.sandbox.hubspot_properties import (
+from leadstage.sandbox.hubspot.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, TimelineStore, WebEvent
+from leadstage.sandbox.hubspot.properties import (
     STANDARD_GROUPS,
     TYPE_DATE,
     TYPE_DATETIME,
@@ -27,7 +27,7 @@ from leadstage.sandbox.hubspot_properties import (
     standard_definitions,
     stringify,
 )
-from leadstage.sandbox.hubspot_search_views import ChangeJournal
+from leadstage.sandbox.hubspot.search_views import ChangeJournal
 from leadstage.sandbox.timeutil import (
     MS_PER_MINUTE,
     clock_ms,

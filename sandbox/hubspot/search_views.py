@@ -7,7 +7,7 @@ those range filters become a bisect of it, ``total`` the length of that span, an
 
 Views follow the portal's change journal (each write notes the contact it touched), so a write costs one contact's
 re-check on the next search, not a rebuild. Searches with an index lag (``search_index_lag_s``) depend on the clock
-and are answered by a full scan instead (see ``hubspot_routes``).
+and are answered by a full scan instead (see ``routes``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any
 
-from leadstage.sandbox.hubspot_properties import TYPE_NUMBER, PropertyDefinition
-from leadstage.sandbox.hubspot_search import Bounds, Record, SearchRequest, matches, sort_value
+from leadstage.sandbox.hubspot.properties import TYPE_NUMBER, PropertyDefinition
+from leadstage.sandbox.hubspot.search import Bounds, Record, SearchRequest, matches, sort_value
 
 VIEWS_KEPT = 8  # distinct searches kept (least recently used goes first)
 JOURNAL_MAX = 50_000  # changes noted before views are rebuilt instead of replaying them

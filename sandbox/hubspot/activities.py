@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadstage.sandbox import seed_timeline as tl
+from leadstage.sandbox.hubspot import seed_timeline as tl
 from leadstage.sandbox.timeutil import iso_ms
 
 ENGAGEMENT_ID_BASE = 1_000_000_000

@@ -1,14 +1,14 @@
 """The org's object and field definitions: the standard objects the sandbox serves, plus custom fields.
 
 Field names are matched case-insensitively (as SOQL and the REST API do) and always answered in their
-canonical spelling. Lead `Status` draws its values from the org's LeadStatus rows (see salesforce_org).
+canonical spelling. Lead `Status` draws its values from the org's LeadStatus rows (see org.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES
 
 # field types (the describe `type` values)
 ID, REFERENCE, STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX = (
@@ -347,16 +347,3 @@ def standard_objects() -> dict[str, ObjectDef]:
     """Fresh definitions of every object the sandbox serves, by canonical name."""
     objects = [_lead(), _contact(), _task(), _event(), _campaign(), _campaign_member(), _lead_status()]
     return {obj.name: obj for obj in objects}
-
-
-# The polymorphic "Name" object behind Task.Who / Event.Who: the fields SOQL can reach through it.
-WHO_FIELDS = {
-    "id": _ro("Id", ID, "Name ID"),
-    "type": _ro("Type", PICKLIST, "Object Type"),
-    "name": _ro("Name", STRING, "Name", computed=True),
-    "firstname": _ro("FirstName", STRING, "First Name"),
-    "lastname": _ro("LastName", STRING, "Last Name"),
-    "email": _ro("Email", EMAIL, "Email"),
-    "title": _ro("Title", STRING, "Title"),
-    "phone": _ro("Phone", PHONE, "Phone"),
-}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_schema import (
+from leadstage.sandbox.salesforce.schema import (
     BOOLEAN,
     CURRENCY,
     CUSTOM_DOUBLE_PRECISION,
@@ -18,7 +18,7 @@ from leadstage.sandbox.salesforce_schema import (
 )
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 INT_DIGITS = 8
 

@@ -26,10 +26,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from leadstage.sandbox import seed_timeline as tl
-from leadstage.sandbox.activities import Engagement, WebEvent
-from leadstage.sandbox.hubspot_portal import HubSpotPortal, engagement_type
-from leadstage.sandbox.hubspot_properties import PropertyDefinition
+from leadstage.sandbox.hubspot import seed_timeline as tl
+from leadstage.sandbox.hubspot.activities import Engagement, WebEvent
+from leadstage.sandbox.hubspot.portal import HubSpotPortal, engagement_type
+from leadstage.sandbox.hubspot.properties import PropertyDefinition
 from leadstage.sandbox.timeutil import iso_ms, parse_instant
 
 FORMAT = "leadstage-sandbox/hubspot"

@@ -16,8 +16,8 @@ from leadstage.sandbox.http import (
     Response,
     Router,
 )
-from leadstage.sandbox.hubspot_portal import HubSpotPortal
-from leadstage.sandbox.hubspot_properties import (
+from leadstage.sandbox.hubspot.portal import HubSpotPortal
+from leadstage.sandbox.hubspot.properties import (
     FIELD_TYPES,
     PROPERTY_NAME_RE,
     PROPERTY_TYPES,

@@ -1,5 +1,5 @@
-"""Runs parsed SOQL against the org: compiles a query (names bound by salesforce_query_bind, the WHERE
-clause by salesforce_query_where), plans the scan, orders, and renders records as the REST API (JSON)
+"""Runs parsed SOQL against the org: compiles a query (names bound by query_bind, the WHERE
+clause by query_where), plans the scan, orders, and renders records as the REST API (JSON)
 and the Bulk API (CSV) answer them.
 
 Planning keeps 100k-row tables fast: `Id = / IN` and `<reference> = / IN` read an index instead of
@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from leadstage.sandbox.salesforce_query_bind import Binder, Column, Getter, Record, comparable
-from leadstage.sandbox.salesforce_query_where import Predicate, compile_condition, indexed_ids
-from leadstage.sandbox.salesforce_schema import ObjectDef
-from leadstage.sandbox.salesforce_soql import INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY, Query, SoqlError, parse
-from leadstage.sandbox.salesforce_values import csv_value, json_value
+from leadstage.sandbox.salesforce.query_bind import Binder, Column, Getter, Record, comparable
+from leadstage.sandbox.salesforce.query_where import Predicate, compile_condition, indexed_ids
+from leadstage.sandbox.salesforce.schema import ObjectDef
+from leadstage.sandbox.salesforce.soql import INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY, Query, SoqlError, parse
+from leadstage.sandbox.salesforce.values import csv_value, json_value
 
 if TYPE_CHECKING:
-    from leadstage.sandbox.salesforce_org import SalesforceOrg
+    from leadstage.sandbox.salesforce.org import SalesforceOrg
 
 NO_OBJECT = (
     "sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the "
@@ -38,13 +38,10 @@ class CompiledQuery:
     columns: list[Column]
     predicate: Predicate | None
     candidates: Callable[[], list[str]] | None
-    order: list[tuple[Getter, bool, bool]] = field(default_factory=list)  # (key, descending, nulls_first)
+    order: list[tuple[Getter, bool]] = field(default_factory=list)  # (key, descending)
     id_order: bool | None = None  # False/True: ORDER BY Id ASC/DESC only (scan order); None: sort needed
     limit: int | None = None
-    offset: int = 0
-    count: Column | None = None
-    count_all: bool = False
-    count_alias: str = "expr0"
+    count: bool = False  # SELECT COUNT()
 
 
 # ----- compile and run ------------
@@ -63,18 +60,13 @@ def compile_query(org: SalesforceOrg, text: str) -> CompiledQuery:
         compile_condition(binder, query.where) if query.where is not None else None,
         indexed_ids(org, obj, query.where),
         limit=query.limit,
-        offset=query.offset,
+        count=query.count is not None,
     )
-    if query.count is not None:
-        compiled.count_all = query.count.field is None
-        compiled.count = binder.column(query.count.field) if query.count.field is not None else None
-        compiled.count_alias = query.count.alias or "expr0"
     order = list(query.order)
     if len(order) > 1 and binder.column(order[-1].field).path == ("Id",) and not order[-1].descending:
         order.pop()  # a trailing "Id ASC" is implied: matches are collected in Id order and sorts are stable
     for item in order:
-        nulls_first = item.nulls_first if item.nulls_first is not None else not item.descending
-        compiled.order.append((comparable(binder.column(item.field)), item.descending, nulls_first))
+        compiled.order.append((comparable(binder.column(item.field)), item.descending))
     if len(order) == 1 and binder.column(order[0].field).path == ("Id",):
         compiled.id_order = order[0].descending
     elif not order:
@@ -96,7 +88,7 @@ def _columns(binder: Binder, query: Query) -> list[Column]:
 
 
 def select_ids(org: SalesforceOrg, query: CompiledQuery, include_deleted: bool) -> list[str]:
-    """The ids of the matching records, ordered, after OFFSET and LIMIT (caller holds org.lock)."""
+    """The ids of the matching records, ordered, up to LIMIT (caller holds org.lock)."""
     table = org.table(query.obj.name)
     if query.candidates is not None:
         ids = query.candidates()
@@ -105,7 +97,7 @@ def select_ids(org: SalesforceOrg, query: CompiledQuery, include_deleted: bool) 
         rows = table.items()
     if query.id_order:
         rows = reversed(list(rows) if query.candidates is not None else table.items())
-    wanted = query.offset + query.limit if query.limit is not None and query.id_order is not None else None
+    wanted = query.limit if query.id_order is not None else None
     predicate = query.predicate
     matched: list[str] = []
     for record_id, record in rows:
@@ -114,14 +106,13 @@ def select_ids(org: SalesforceOrg, query: CompiledQuery, include_deleted: bool) 
             if wanted is not None and len(matched) >= wanted:
                 break
     if query.id_order is None:
-        for key, descending, nulls_first in reversed(query.order):
-            matched = _sorted(matched, table, key, descending, nulls_first)
-    end = query.offset + query.limit if query.limit is not None else None
-    return matched[query.offset : end]
+        for key, descending in reversed(query.order):
+            matched = _sorted(matched, table, key, descending)
+    return matched[: query.limit]
 
 
-def _sorted(ids: list[str], table: dict[str, Record], key: Getter, descending: bool, nulls_first: bool) -> list[str]:
-    """A stable sort of ids by one key, nulls first or last."""
+def _sorted(ids: list[str], table: dict[str, Record], key: Getter, descending: bool) -> list[str]:
+    """A stable sort of ids by one key, nulls first (ASC) or last (DESC), as SOQL sorts them by default."""
     keyed, nulls = [], []
     for record_id in ids:
         value = key(table[record_id])
@@ -131,15 +122,7 @@ def _sorted(ids: list[str], table: dict[str, Record], key: Getter, descending: b
             keyed.append((value, record_id))
     keyed.sort(key=operator.itemgetter(0), reverse=descending)
     ordered = [record_id for _, record_id in keyed]
-    return nulls + ordered if nulls_first else ordered + nulls
-
-
-def count(org: SalesforceOrg, query: CompiledQuery, ids: list[str]) -> int:
-    """COUNT() / COUNT(field) over the selected ids."""
-    if query.count_all or query.count is None:
-        return len(ids)
-    table, getter = org.table(query.obj.name), query.count.getter
-    return sum(1 for record_id in ids if getter(table[record_id]) is not None)
+    return ordered + nulls if descending else nulls + ordered
 
 
 # ----- rendering ------------
@@ -158,15 +141,14 @@ def render_json(org: SalesforceOrg, query: CompiledQuery, record_id: str, versio
             continue
         nested = out.get(column.relationship)
         if nested is None:
-            type_name = "Name" if column.relationship == "Who" else target[0]
-            nested = out[column.relationship] = {"attributes": attributes(type_name, target[1], version, target[0])}
+            nested = out[column.relationship] = {"attributes": attributes(target[0], target[1], version)}
         nested[column.path[1]] = json_value(column.definition, column.getter(record))
     return out
 
 
-def attributes(type_name: str, record_id: str, version: str, url_type: str | None = None) -> dict[str, str]:
+def attributes(type_name: str, record_id: str, version: str) -> dict[str, str]:
     """A record's `attributes` block."""
-    return {"type": type_name, "url": f"/services/data/{version}/sobjects/{url_type or type_name}/{record_id}"}
+    return {"type": type_name, "url": f"/services/data/{version}/sobjects/{type_name}/{record_id}"}
 
 
 def csv_header(query: CompiledQuery) -> list[str]:
@@ -182,5 +164,5 @@ def csv_row(org: SalesforceOrg, query: CompiledQuery, record_id: str) -> list[st
 
 def require_selection(query: CompiledQuery) -> None:
     """Bulk and REST queries need fields or COUNT()."""
-    if not query.columns and query.count is None and not query.count_all:
+    if not query.columns and not query.count:
         raise SoqlError(MALFORMED_QUERY, "unexpected token: FROM", 0)

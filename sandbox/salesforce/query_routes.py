@@ -16,18 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadstage.sandbox.http import Request, Response, Router
-from leadstage.sandbox.salesforce_http import SalesforceError, api_version, sf_json
-from leadstage.sandbox.salesforce_ids import KEY_PREFIXES, make_id
-from leadstage.sandbox.salesforce_org import SalesforceOrg
-from leadstage.sandbox.salesforce_query import (
-    CompiledQuery,
-    compile_query,
-    count,
-    render_json,
-    require_selection,
-    select_ids,
-)
-from leadstage.sandbox.salesforce_soql import SoqlError
+from leadstage.sandbox.salesforce.http import SalesforceError, api_version, sf_json
+from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
+from leadstage.sandbox.salesforce.org import SalesforceOrg
+from leadstage.sandbox.salesforce.query import CompiledQuery, compile_query, render_json, require_selection, select_ids
+from leadstage.sandbox.salesforce.soql import SoqlError
 
 DATA = "/services/data/{version}"
 CURSOR_IDLE_S = 15 * 60
@@ -90,8 +83,8 @@ class QueryRoutes:
             except SoqlError as error:
                 raise soql_error(error, text) from None
             ids = select_ids(self.org, compiled, include_deleted)
-            if compiled.count is not None or compiled.count_all:
-                return sf_json(200, self._count_answer(compiled, ids))
+            if compiled.count:  # COUNT(): the total, no records
+                return sf_json(200, {"totalSize": len(ids), "done": True, "records": []})
             cursor = Cursor(compiled, ids, self._batch_size(request), include_deleted, owner, self.org.config.clock())
             return sf_json(200, self._page(cursor, 0, version, None))
 
@@ -120,13 +113,6 @@ class QueryRoutes:
             self._cursors.pop(locator, None)
         payload["records"] = [render_json(self.org, cursor.query, record_id, version) for record_id in page_ids]
         return payload
-
-    def _count_answer(self, compiled: CompiledQuery, ids: list[str]) -> dict[str, Any]:
-        total = count(self.org, compiled, ids)
-        if compiled.count_all:
-            return {"totalSize": total, "done": True, "records": []}
-        record = {"attributes": {"type": "AggregateResult"}, compiled.count_alias: total}
-        return {"totalSize": 1, "done": True, "records": [record]}
 
     def _open(self, cursor: Cursor) -> str:
         self._expire()
