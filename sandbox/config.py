@@ -29,12 +29,12 @@ EVENTS_LIMIT_MAX = 100  # (unconfirmed) the public docs state no maximum; 100 is
 SEARCH_RATE_INTERVAL_MS = 1_000
 SECONDS_PER_DAY = 86_400
 
-# --- Realistic defaults for portals (see CRM-NOTES.md) ---------------------------------------------------
+# --- Realistic defaults for portals (sources: docs/crm-notes.md) ---------------------------------------------------
 PROFESSIONAL_TEN_SECONDLY = 190
 TEN_SECONDS_MS = 10_000
 REAL_SEARCH_RATE_PER_SECOND = 5
 
-# --- Salesforce org defaults (see CRM-NOTES.md, Salesforce section) --------------------------------------
+# --- Salesforce org defaults (sources: docs/crm-notes.md, Salesforce) --------------------------------------
 SALESFORCE_API_VERSION = "59.0"
 SALESFORCE_DAILY_LIMIT = 15_000  # a Developer Edition org's rolling 24 h API request allocation
 SALESFORCE_QUERY_BATCH = 2_000  # records per query page (the REST default and maximum)
