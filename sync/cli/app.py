@@ -6,15 +6,31 @@ Exit codes: 0 ok, 1 the run had failures, 2 bad config or usage, 3 another worke
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
+from typing import Annotated
+
+import typer
 
 from leadstage.sync.cli.common import EXIT_CONFIG, LogFormatOpt, LogOpt, app, fail
 from leadstage.sync.logsetup import configure_logging
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"leadstage {version('leadstage')}")
+        raise typer.Exit(0)
+
+
+VersionOpt = Annotated[
+    bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+]
 
 
 @app.callback()
 def _main(
     log_level: LogOpt = "warning",
     log_format: LogFormatOpt = "text",
+    show_version: VersionOpt = False,
 ) -> None:
     if log_format not in ("text", "json"):
         fail(EXIT_CONFIG, ["leadstage: --log-format must be text or json"])

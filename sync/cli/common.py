@@ -1,6 +1,9 @@
 """What every ``leadstage`` command shares: the app, consoles, common options, error handling and exit codes.
 
-Exit codes: 0 ok, 1 the run had failures, 2 bad config or usage.
+Exit codes: 0 ok, 1 the run had failures, 2 bad config or usage, 3 another worker holds the portal.
+
+The command modules import the CRM clients, the database library and the config models inside their commands,
+not at the top: ``leadstage --help`` and ``--version`` then start in a fraction of the time (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -8,20 +11,20 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from leadstage.connectors.base import AuthenticationFailed, ConnectorError
-from leadstage.sync.config import ConfigError, PortalSettings, Settings, find_config, load_settings
 from leadstage.sync.logsetup import redact
-from leadstage.sync.run.connect import open_store
-from leadstage.sync.run.lease import PortalBusy
-from leadstage.sync.state import StateStore
+
+if TYPE_CHECKING:
+    from leadstage.sync.config import PortalSettings, Settings
+    from leadstage.sync.state import StateStore
 
 # 0 ok; 1 the run had failures (dead letters, the CRM stayed unavailable); 2 bad config or usage (nothing was
 # sent); 3 another worker holds the portal (nothing was done: try again, or pass --wait).
@@ -34,8 +37,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Written to a file or a pipe, output keeps its full width (rich would cut tables at 80 columns).
+PIPED_WIDTH = 500
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPED_WIDTH)
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else PIPED_WIDTH)
 
 ConfigOpt = Annotated[
     str | None,
@@ -64,6 +69,10 @@ def fail(code: int, lines: list[str]) -> NoReturn:
 @contextmanager
 def handled_errors() -> Iterator[None]:
     """Turn known failures into clear messages and the documented exit codes."""
+    from leadstage.connectors.base import AuthenticationFailed, ConnectorError
+    from leadstage.sync.config import ConfigError
+    from leadstage.sync.run.lease import PortalBusy
+
     try:
         yield
     except ConfigError as error:
@@ -77,6 +86,9 @@ def handled_errors() -> Iterator[None]:
 
 
 def load_config(config: str | None) -> Settings:
+    """The validated config (--config, else $LEADSTAGE_CONFIG, else ./leadstage.toml); ConfigError if unusable."""
+    from leadstage.sync.config import find_config, load_settings
+
     return load_settings(find_config(config))
 
 
@@ -96,6 +108,8 @@ def make_clock() -> Any:
 @contextmanager
 def portal_store(config: str | None, portal: str | None) -> Iterator[tuple[Settings, PortalSettings, StateStore]]:
     """The settings, the chosen portal and an open state store (closed afterwards), with error handling."""
+    from leadstage.sync.run.connect import open_store
+
     with handled_errors():
         settings = load_config(config)
         chosen = settings.portal(portal)

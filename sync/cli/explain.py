@@ -21,9 +21,6 @@ from leadstage.sync.cli.common import (
     make_clock,
     out,
 )
-from leadstage.sync.run.connect import build_connector, open_store
-from leadstage.sync.run.explain import ExplainError
-from leadstage.sync.run.explain import explain as explain_contact
 
 
 def explain(
@@ -34,6 +31,10 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """Show every rule that fired for one contact, its BANT grade, temperature, stage decision and values."""
+    from leadstage.sync.run.connect import build_connector, open_store
+    from leadstage.sync.run.explain import ExplainError
+    from leadstage.sync.run.explain import explain as explain_contact
+
     with handled_errors():
         settings = load_config(config)
         chosen = settings.portal(portal)

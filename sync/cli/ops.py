@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -30,10 +30,10 @@ from leadstage.sync.cli.common import (
     portal_store,
     stop_on_signals,
 )
-from leadstage.sync.run.connect import build_connector, open_store
-from leadstage.sync.run.engine import RunCounts
-from leadstage.sync.run.runner import run_options, run_portal
-from leadstage.sync.state import StateStore
+
+if TYPE_CHECKING:
+    from leadstage.sync.run.types import RunCounts
+    from leadstage.sync.state import StateStore
 
 
 @contextmanager
@@ -83,6 +83,7 @@ def backfill(
 ) -> None:
     """Recompute every contact modified in a window (after a scoring change), resumably, at a share of the quota."""
     from leadstage.sync.run.backfill import BackfillError, DiffExport, plan, run_backfill
+    from leadstage.sync.run.connect import build_connector, open_store
 
     if export is not None and not dry_run:
         fail(EXIT_CONFIG, ["leadstage: --export goes with --dry-run (a real backfill writes to the CRM)"])
@@ -246,6 +247,9 @@ def dead_letters_replay(
     A letter is closed when its contact now goes through; one that fails again stays open, with a new letter
     saying why.
     """
+    from leadstage.sync.run.connect import build_connector, open_store
+    from leadstage.sync.run.runner import run_options, run_portal
+
     with handled_errors():
         settings = load_config(config)
         chosen = settings.portal(portal)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,16 +28,16 @@ from leadstage.sync.cli.common import (
     out,
     stop_on_signals,
 )
-from leadstage.sync.config import PortalSettings
-from leadstage.sync.config.portals import hubspot_field_map, salesforce_field_map
-from leadstage.sync.run.connect import build_connector, open_store
-from leadstage.sync.run.runner import run_options, run_portal
-from leadstage.sync.run.types import RunCounts
-from leadstage.sync.state import safe_url
+
+if TYPE_CHECKING:
+    from leadstage.sync.config import PortalSettings
+    from leadstage.sync.run.types import RunCounts
 
 
 def portal_field_map(portal: PortalSettings) -> dict[str, str]:
     """CRM field -> canonical field, for the portal's CRM."""
+    from leadstage.sync.config.portals import hubspot_field_map, salesforce_field_map
+
     section = portal.section
     return hubspot_field_map(section) if portal.crm == "hubspot" else salesforce_field_map(section)
 
@@ -66,6 +66,9 @@ def _rules_on_missing(portal: PortalSettings, missing: Sequence[str]) -> list[st
 
 def check(config: ConfigOpt = None, portal: PortalOpt = None, as_json: JsonOpt = False) -> None:
     """Validate the config, open the state store, reach the CRM, list missing fields and unmapped stage values."""
+    from leadstage.sync.run.connect import build_connector, open_store
+    from leadstage.sync.state import safe_url
+
     with handled_errors():
         settings = load_config(config)
         chosen = settings.portal(portal)
@@ -122,6 +125,8 @@ def setup(
     as_json: JsonOpt = False,
 ) -> None:
     """Create leadstage's property group and properties in the CRM (safe to run again)."""
+    from leadstage.sync.run.connect import build_connector
+
     with handled_errors():
         settings = load_config(config)
         chosen = settings.portal(portal)
@@ -173,6 +178,9 @@ def sync(
 
 def _run_command(config: str | None, portal: str | None, as_json: bool, wait: float, role: str, **options: Any) -> None:
     """Shared by sync and rescore: run under the portal's lease, print the summary, exit with the run's code."""
+    from leadstage.sync.run.connect import build_connector, open_store
+    from leadstage.sync.run.runner import run_options, run_portal
+
     with handled_errors():
         settings = load_config(config)
         chosen = settings.portal(portal)

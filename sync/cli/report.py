@@ -21,9 +21,6 @@ from leadstage.sync.cli.common import (
     out,
     parse_when,
 )
-from leadstage.sync.report.funnel import GROUP_BY_CHOICES, Period, report_from_store
-from leadstage.sync.report.text import FORMATS, print_table, render
-from leadstage.sync.run.connect import open_store
 
 DEFAULT_DAYS = 30  # the period when --since is not given: the 30 days before --until
 
@@ -40,6 +37,10 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """The funnel report from the stage history: entries, conversion rates, time in stage, hand-over SLA."""
+    from leadstage.sync.report.funnel import GROUP_BY_CHOICES, Period, report_from_store
+    from leadstage.sync.report.text import FORMATS, print_table, render
+    from leadstage.sync.run.connect import open_store
+
     if group_by is not None and group_by not in GROUP_BY_CHOICES:
         fail(EXIT_CONFIG, [f"leadstage: --group-by {group_by}: choose source, owner or cohort"])
     if fmt not in FORMATS:

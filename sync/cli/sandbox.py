@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sync.cli.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -27,11 +26,12 @@ from leadstage.sync.cli.common import (
     handled_errors,
     out,
 )
-from leadstage.sync.demo.main import run_demo
 
 
 def serve(port: int, contacts: int, seed: int, data: Path | None, token_env: str, console: Console) -> None:
     """Seed (or load) a sandbox portal and serve it on 127.0.0.1 until Ctrl-C."""
+    from leadstage.sandbox import Sandbox, SandboxConfig
+
     token = os.environ.get(token_env) or "sandbox-" + secrets.token_hex(8)
     box = Sandbox(SandboxConfig(tokens=(token,), port=port))
     if data is not None:
@@ -79,6 +79,8 @@ def demo(
     report: Annotated[Path | None, typer.Option(help="Also write the funnel report as an HTML page here.")] = None,
 ) -> None:
     """Run the real sync against a seeded local sandbox: setup, two syncs, weeks of sales work, the funnel report."""
+    from leadstage.sync.demo.main import run_demo
+
     if crm not in ("hubspot", "salesforce"):
         fail(EXIT_CONFIG, [f"leadstage: --crm {crm}: choose hubspot or salesforce"])
     with handled_errors():

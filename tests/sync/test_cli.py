@@ -199,3 +199,35 @@ def test_salesforce_setup_explains_how_to_create_the_missing_fields(tmp_path, cl
     assert "Object Manager > Lead > Fields & Relationships > New" in result.output
     assert "LeadStage_Score__c" in result.output
     assert check.exit_code == 1 and "LeadStage_Score__c" in check.output
+
+
+# What `leadstage --help` must not load: the CRM clients and their HTTP stacks, the database library and drivers,
+# the scheduler (they take most of a second to import; docs/benchmarks.md has the start-up figures).
+HEAVY = ("hubspot", "simple_salesforce", "sqlalchemy", "psycopg", "apscheduler", "urllib3", "requests")
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["sync", "--help"]], ids=" ".join)
+def test_help_and_version_load_no_crm_client_or_database_library(args):
+    probe = (
+        "import sys\n"
+        "from leadstage.sync.cli import main\n"
+        f"sys.argv = ['leadstage', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(','.join(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+
+    loaded = set(result.stderr.strip().splitlines()[-1].split(","))
+    assert result.stdout.strip() and loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_tables_keep_their_full_width_when_the_output_is_not_a_terminal(config_path, sandbox):
+    runner.invoke(app, ["setup", "-c", str(config_path)])
+    runner.invoke(app, ["sync", "-c", str(config_path)])
+
+    result = runner.invoke(app, ["runs", "-c", str(config_path)])
+
+    header = next(line for line in result.output.splitlines() if "kind" in line and "started" in line)
+    assert all(column in header for column in ("run", "seconds", "status", "pulled", "updated", "API calls"))
+    assert max(len(line) for line in result.output.splitlines()) > 80  # not cut at a terminal's 80 columns
