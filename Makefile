@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow and not subprocess"
 
 # mypy and lint-imports cannot follow setuptools' editable-install hooks, which map leadstage.mapping to ./mapping
 # and so on; they read the same files through a small tree of links instead.

@@ -24,6 +24,8 @@ from tests.daemon.support import (
     write_config,
 )
 
+pytestmark = pytest.mark.subprocess  # starts leadstage (or a racer, a browser) as processes
+
 CONTACTS = 2_000
 PAGE = 100  # the HubSpot list page the first (full) sweep walks
 

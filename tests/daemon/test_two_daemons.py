@@ -6,8 +6,12 @@ import copy
 import signal
 from itertools import pairwise
 
+import pytest
+
 from leadstage.sync.state import StateStore
 from tests.daemon.support import DaemonProcess, daemon_config, prepare_portal, real_sandbox, wait_until, write_config
+
+pytestmark = pytest.mark.subprocess  # starts leadstage (or a racer, a browser) as processes
 
 TOKEN_A, TOKEN_B = "daemon-a-token-51c2", "daemon-b-token-93d7"  # tell the daemons apart in the request logs
 STATE_URL_ENV = "LEADSTAGE_TEST_STATE_URL"

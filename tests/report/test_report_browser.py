@@ -23,6 +23,8 @@ from tests.conftest import TOKEN, TOKEN_ENV
 
 from .png import read_png
 
+pytestmark = pytest.mark.subprocess  # starts leadstage (or a racer, a browser) as processes
+
 BROWSERS = ("chromium", "chromium-browser")
 CHROMIUM_FLAGS = (
     "--headless=new",

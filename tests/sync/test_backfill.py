@@ -175,7 +175,7 @@ def _positions(db):
         return 0
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_backfill_killed_with_sigkill_and_resumed_ends_in_the_uninterrupted_state(tmp_path, clock, monkeypatch):
     clean_box = make_sandbox(clock, contacts=600)
     killed_box = make_sandbox(clock, contacts=600, latency_ms=15)

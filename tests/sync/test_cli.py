@@ -146,6 +146,7 @@ def test_a_missing_config_file_exits_2(tmp_path):
     assert result.exit_code == 2 and "config file not found" in result.output
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("crm", ["hubspot", "salesforce"])
 def test_the_demo_runs_the_real_sync_twice_and_the_second_run_writes_nothing(crm):
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}

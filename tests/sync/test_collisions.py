@@ -48,7 +48,7 @@ def _leadstage(*args, **env):
     return subprocess.Popen(command, env=_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_two_syncs_started_at_the_same_moment_never_write_a_contact_twice(state_url, tmp_path, monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     box = real_sandbox(CONTACTS, latency_ms=2)
@@ -169,7 +169,7 @@ def test_a_run_that_crashes_in_process_is_recorded_as_crashed_with_why(harness, 
     assert run["status"] == "crashed" and run["error"] == "RuntimeError: state of the art bug"
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_run_killed_with_sigkill_is_marked_crashed_by_runs_and_the_next_run_takes_over(tmp_path, clock, monkeypatch):
     box = make_sandbox(clock, contacts=150)
     try:
@@ -205,7 +205,7 @@ def test_a_run_killed_with_sigkill_is_marked_crashed_by_runs_and_the_next_run_ta
         box.stop()
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.parametrize("command", ["sync", "rescore"])
 def test_sigterm_on_a_cli_run_finishes_the_page_in_hand_exits_0_and_the_next_run_continues(
     tmp_path, monkeypatch, command

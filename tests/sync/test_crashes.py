@@ -19,6 +19,8 @@ import pytest
 from leadstage.connectors.clock import FixedClock
 from tests.conftest import START, TOKEN, TOKEN_ENV, config_data, make_sandbox, write_config
 
+pytestmark = pytest.mark.subprocess  # starts leadstage (or a racer, a browser) as processes
+
 SINCE, UNTIL = "2020-01-01", "2030-01-01"
 CONTACTS = 300
 # (failpoint, which pass of it kills): every place where a run hands state from memory to the CRM or the store.
@@ -80,7 +82,6 @@ def reference(tmp_path_factory):
         box.stop()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("point", "nth"), POINTS, ids=[p for p, _ in POINTS])
 def test_a_backfill_killed_at_this_point_resumes_to_the_fault_free_state(tmp_path, reference, point, nth):
     clean_crm, clean_history = reference

@@ -6,6 +6,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.subprocess  # starts leadstage (or a racer, a browser) as processes
+
 HOLDS = 60  # times each process must hold the lease
 
 

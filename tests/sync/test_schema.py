@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from leadstage.sync.state import StateStore
@@ -16,6 +17,7 @@ from leadstage.sync.state import schema as t
 RACERS = 6
 
 
+@pytest.mark.subprocess
 def test_processes_opening_a_new_store_at_once_all_start_and_exactly_one_creates_it(state_url):
     racers = [
         subprocess.Popen(

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import (
     SF_PASSWORD,
     SF_SECURITY_TOKEN,
@@ -18,6 +20,8 @@ from tests.conftest import (
     salesforce_portal,
     write_config,
 )
+
+pytestmark = pytest.mark.subprocess  # starts leadstage (or a racer, a browser) as processes
 
 
 def _leadstage(path, env, *args):
