@@ -21,8 +21,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# The tests that start no process and are not the soak test, on two workers.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not slow and not subprocess"
+	$(BIN)/pytest -q -m "not slow and not subprocess" -n 2
 
 # mypy and lint-imports cannot follow setuptools' editable-install hooks, which map leadstage.mapping to ./mapping
 # and so on; they read the same files through a small tree of links instead.
