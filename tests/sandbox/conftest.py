@@ -13,23 +13,11 @@ import pytest
 import urllib3
 from hubspot import HubSpot
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 
 TOKEN = "test-token"
 NOW = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: datetime = NOW) -> None:
-        self.now = start.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def hubspot_client(sb: Sandbox, token: str = TOKEN) -> HubSpot:
@@ -54,17 +42,18 @@ def call(
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FixedClock:
+    """The product's fixed clock at NOW; the sandbox reads it through ``clock.time``."""
+    return FixedClock(NOW)
 
 
 @pytest.fixture
-def make_sandbox(clock: FakeClock) -> Iterator[Callable[..., Sandbox]]:
+def make_sandbox(clock: FixedClock) -> Iterator[Callable[..., Sandbox]]:
     """make_sandbox(n_contacts=120, **config) -> a started, seeded sandbox (stopped after the test)."""
     started: list[Sandbox] = []
 
     def make(n_contacts: int = 120, seed: int = 7, **config: Any) -> Sandbox:
-        config.setdefault("clock", clock)
+        config.setdefault("clock", clock.time)
         sb = Sandbox(SandboxConfig(**config))
         if n_contacts:
             sb.seed(n_contacts=n_contacts, seed=seed, now=NOW)

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from hubspot.crm.associations.v4 import BatchInputPublicFetchAssociationsBatchRequest
 from hubspot.crm.objects.emails import BatchReadInputSimplePublicObjectId
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox
-from tests.sandbox.conftest import FakeClock, call, hubspot_client
+from tests.sandbox.conftest import call, hubspot_client
 
 
 def contact_with_emails(sb: Sandbox, at_least: int) -> str:
@@ -134,8 +135,8 @@ def test_association_aliases_and_input_limit(sb: Sandbox) -> None:
     assert too_many[0] == 400
 
 
-def test_add_activity_updates_rollups_and_is_associated(sb: Sandbox, clock: FakeClock) -> None:
-    clock.advance(3600)
+def test_add_activity_updates_rollups_and_is_associated(sb: Sandbox, clock: FixedClock) -> None:
+    clock.advance(seconds=3600)
     props = sb.hubspot.contacts["101"]
     contacted = int(props["num_contacted_notes"])
 

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, BatchReadInputSimplePublicObjectId
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox
-from tests.sandbox.conftest import FakeClock, call
+from tests.sandbox.conftest import call
 
 READ = "/crm/v3/objects/contacts/batch/read"
 UPDATE = "/crm/v3/objects/contacts/batch/update"
@@ -51,9 +52,9 @@ def test_batch_read_over_100_inputs_is_400(sb: Sandbox) -> None:
 
 
 def test_batch_update_applies_and_moves_lastmodifieddate_even_for_equal_values(
-    sb: Sandbox, client, clock: FakeClock
+    sb: Sandbox, client, clock: FixedClock
 ) -> None:
-    clock.advance(60)
+    clock.advance(seconds=60)
     same_title = sb.hubspot.contacts["102"]["jobtitle"]
     request = BatchInputSimplePublicObjectBatchInput(
         inputs=[
@@ -151,7 +152,7 @@ def test_more_than_100_inputs_is_a_400(sb: Sandbox) -> None:
     assert update(sb, inputs)[0] == 400
 
 
-def test_lifecyclestage_only_moves_forward_and_stamps_the_stage_date(sb: Sandbox, clock: FakeClock) -> None:
+def test_lifecyclestage_only_moves_forward_and_stamps_the_stage_date(sb: Sandbox, clock: FixedClock) -> None:
     sb.hubspot.update_contact("101", {"lifecyclestage": "lead"})
     props = sb.hubspot.contacts["101"]
     props.pop("hs_lifecyclestage_marketingqualifiedlead_date", None)

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 from hubspot.crm.contacts import ApiException
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import RateLimit, Sandbox
-from tests.sandbox.conftest import FakeClock, call, hubspot_client
+from tests.sandbox.conftest import call, hubspot_client
 
 LIST = "/crm/v3/objects/contacts?limit=1"
 SEARCH = "/crm/v3/objects/contacts/search"
@@ -28,18 +29,18 @@ def test_answers_carry_rate_limit_headers(make_sandbox: Callable[..., Sandbox]) 
 
 
 def test_over_the_window_is_429_until_the_clock_frees_a_slot(
-    make_sandbox: Callable[..., Sandbox], clock: FakeClock
+    make_sandbox: Callable[..., Sandbox], clock: FixedClock
 ) -> None:
     sb = make_sandbox(n_contacts=5, rate_limit=RateLimit(max_requests=3, interval_ms=10_000))
     client = hubspot_client(sb)
     for _ in range(3):
         call(sb, "GET", LIST)
-        clock.advance(1)
+        clock.advance(seconds=1)
 
     with pytest.raises(ApiException) as caught:
         client.crm.contacts.basic_api.get_page(limit=1)
     refused_again = call(sb, "GET", LIST)[0]
-    clock.advance(7.5)  # the first request (t=0) leaves the window at t=10
+    clock.advance(seconds=7.5)  # the first request (t=0) leaves the window at t=10
     served = call(sb, "GET", LIST)[0]
 
     body = json.loads(caught.value.body)
@@ -64,7 +65,7 @@ def test_retry_after_can_be_left_out(make_sandbox: Callable[..., Sandbox]) -> No
 
 
 def test_search_has_its_own_per_second_limit_and_no_headers(
-    make_sandbox: Callable[..., Sandbox], clock: FakeClock
+    make_sandbox: Callable[..., Sandbox], clock: FixedClock
 ) -> None:
     sb = make_sandbox(
         n_contacts=5, rate_limit=RateLimit(max_requests=100, interval_ms=10_000), search_rate_per_second=2
@@ -72,7 +73,7 @@ def test_search_has_its_own_per_second_limit_and_no_headers(
     statuses = [call(sb, "POST", SEARCH, {})[0] for _ in range(2)]
     status, headers, body = call(sb, "POST", SEARCH, {})
     list_status = call(sb, "GET", LIST)[0]
-    clock.advance(1)
+    clock.advance(seconds=1)
 
     assert statuses == [200, 200]
     assert status == 429 and body["policyName"] == "SECONDLY"
@@ -82,12 +83,12 @@ def test_search_has_its_own_per_second_limit_and_no_headers(
     assert call(sb, "POST", SEARCH, {})[0] == 200
 
 
-def test_daily_limit_refuses_until_utc_midnight(make_sandbox: Callable[..., Sandbox], clock: FakeClock) -> None:
+def test_daily_limit_refuses_until_utc_midnight(make_sandbox: Callable[..., Sandbox], clock: FixedClock) -> None:
     sb = make_sandbox(n_contacts=5, daily_limit=2)
     assert [call(sb, "GET", LIST)[0] for _ in range(2)] == [200, 200]
 
     status, headers, body = call(sb, "GET", LIST)
-    clock.advance(14 * 3600)  # 10:00 -> 00:00 the next day
+    clock.advance(seconds=14 * 3600)  # 10:00 -> 00:00 the next day
 
     assert status == 429
     assert body["policyName"] == "DAILY"

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from simple_salesforce import Salesforce, SalesforceAuthenticationFailed, SalesforceExpiredSession
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, salesforce_session
-from tests.sandbox.conftest import FakeClock
 from tests.sandbox.test_salesforce_support import (
     CONSUMER_KEY,
     DATA,
@@ -164,13 +164,13 @@ def test_a_password_client_logs_in_again_after_its_session_expired(sb: Sandbox) 
 
 
 def test_sessions_expire_after_the_configured_ttl_on_the_sandbox_clock(
-    make_sandbox: Callable[..., Sandbox], clock: FakeClock
+    make_sandbox: Callable[..., Sandbox], clock: FixedClock
 ) -> None:
     sb = seeded(make_sandbox, n_leads=5, salesforce_session_ttl_s=3600)
     sf = direct(sb)
     assert sf.query(COUNT_LEADS)["totalSize"] == 5
 
-    clock.advance(3600)
+    clock.advance(seconds=3600)
 
     with pytest.raises(SalesforceExpiredSession):
         sf.query(COUNT_LEADS)

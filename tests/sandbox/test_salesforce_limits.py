@@ -14,8 +14,8 @@ from simple_salesforce import (
     SalesforceRefusedRequest,
 )
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import FaultRates, Sandbox
-from tests.sandbox.conftest import FakeClock
 from tests.sandbox.test_salesforce_support import DATA, client, raw, seeded
 
 COUNT = "SELECT COUNT() FROM Lead"
@@ -63,13 +63,13 @@ def test_request_limit_exceeded_when_the_quota_is_used_up(sb: Sandbox, sf: Sales
     assert sb.salesforce.api_usage() == (100, 100)  # refused requests are not counted
 
 
-def test_the_quota_is_a_rolling_24_hour_window(sb: Sandbox, sf: Salesforce, clock: FakeClock) -> None:
+def test_the_quota_is_a_rolling_24_hour_window(sb: Sandbox, sf: Salesforce, clock: FixedClock) -> None:
     sb.salesforce.set_api_usage(100)
-    clock.advance(3600)
+    clock.advance(seconds=3600)
     with pytest.raises(SalesforceRefusedRequest):
         sf.query(COUNT)
 
-    clock.advance(23 * 3600)
+    clock.advance(seconds=23 * 3600)
 
     assert sf.query(COUNT)["totalSize"] == 20
     assert sb.salesforce.api_usage() == (1, 100)

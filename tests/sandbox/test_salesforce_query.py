@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest, SalesforceResourceNotFound
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox
-from tests.sandbox.conftest import FakeClock
 from tests.sandbox.test_salesforce_support import DATA, client, lead_ids, raw, seeded
 
 N_LEADS = 450
@@ -52,9 +52,9 @@ def test_query_options_header_sets_a_smaller_batch(sb: Sandbox) -> None:
     assert len(small.json()["records"]) == 200  # 200 is the smallest batch Salesforce allows
 
 
-def test_an_unknown_or_idle_query_locator_is_invalid(sb: Sandbox, sf: Salesforce, clock: FakeClock) -> None:
+def test_an_unknown_or_idle_query_locator_is_invalid(sb: Sandbox, sf: Salesforce, clock: FixedClock) -> None:
     page = sf.query("SELECT Id FROM Lead")
-    clock.advance(15 * 60)
+    clock.advance(seconds=15 * 60)
 
     with pytest.raises(SalesforceMalformedRequest) as expired:
         sf.query_more(page["nextRecordsUrl"], identifier_is_url=True)
@@ -129,8 +129,8 @@ def test_count_queries(sb: Sandbox, sf: Salesforce) -> None:
     assert plain == {"totalSize": converted, "done": True, "records": []}
 
 
-def test_incremental_window_on_system_modstamp_with_limit(sb: Sandbox, sf: Salesforce, clock: FakeClock) -> None:
-    clock.advance(60)
+def test_incremental_window_on_system_modstamp_with_limit(sb: Sandbox, sf: Salesforce, clock: FixedClock) -> None:
+    clock.advance(seconds=60)
     changed = lead_ids(sb)[:3]
     for lead_id in changed:
         sb.salesforce.touch_system("Lead", lead_id)
@@ -199,8 +199,8 @@ def test_lead_status_rows_follow_the_editable_list(sb: Sandbox, sf: Salesforce) 
     ]
 
 
-def test_updated_and_deleted_replication_resources(sb: Sandbox, sf: Salesforce, clock: FakeClock) -> None:
-    clock.advance(120)
+def test_updated_and_deleted_replication_resources(sb: Sandbox, sf: Salesforce, clock: FixedClock) -> None:
+    clock.advance(seconds=120)
     edited, removed = lead_ids(sb)[:2]
     sb.salesforce.update("Lead", edited, {"Title": "CFO"})
     sb.salesforce.delete("Lead", removed)

@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 import pytest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sandbox.salesforce.ids import make_id, to_id18
 from leadstage.sandbox.salesforce.query import compile_query, render_json, select_ids
-from tests.sandbox.conftest import NOW, FakeClock
+from tests.sandbox.conftest import NOW
 from tests.sandbox.test_salesforce_support import DATA, raw, seeded
 
 N = 2000
@@ -24,7 +25,7 @@ SIX_MONTHS = "2025-10-30"
 
 @pytest.fixture(scope="module")
 def big() -> Sandbox:
-    sb = Sandbox(SandboxConfig(clock=FakeClock()))
+    sb = Sandbox(SandboxConfig(clock=FixedClock(NOW).time))
     sb.seed_salesforce(n_leads=N, seed=11, now=NOW)
     return sb
 
@@ -53,7 +54,10 @@ def test_same_seed_gives_byte_identical_answers(make_sandbox: Callable[..., Sand
 
 
 def test_a_lead_does_not_depend_on_how_many_were_seeded() -> None:
-    small, large = Sandbox(SandboxConfig(clock=FakeClock())), Sandbox(SandboxConfig(clock=FakeClock()))
+    small, large = (
+        Sandbox(SandboxConfig(clock=FixedClock(NOW).time)),
+        Sandbox(SandboxConfig(clock=FixedClock(NOW).time)),
+    )
     small.seed_salesforce(n_leads=50, seed=3, now=NOW)
     large.seed_salesforce(n_leads=500, seed=3, now=NOW)
 
@@ -169,7 +173,7 @@ def test_ids_are_18_characters_and_case_safe() -> None:
 
 
 def test_a_2000_record_page_of_a_20k_org_answers_fast() -> None:
-    sb = Sandbox(SandboxConfig(clock=FakeClock()))
+    sb = Sandbox(SandboxConfig(clock=FixedClock(NOW).time))
     started = time.perf_counter()
     sb.seed_salesforce(n_leads=20_000, seed=2, now=NOW)
     seeded_s = time.perf_counter() - started

@@ -9,10 +9,11 @@ from collections.abc import Callable
 import pytest
 from simple_salesforce import SalesforceMalformedRequest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sandbox.salesforce.query import compile_query, select_ids
 from leadstage.sandbox.salesforce.soql import Comparison, Junction, SoqlError, parse
-from tests.sandbox.conftest import FakeClock
+from tests.sandbox.conftest import NOW
 from tests.sandbox.test_salesforce_support import client, seeded
 
 
@@ -146,7 +147,7 @@ def test_soql_no_caller_sends_is_refused_as_malformed(query: str, column: int, d
 @pytest.fixture(scope="module")
 def org_sb() -> Sandbox:
     """An org with a few hand-made Leads (no seed), for exact answers."""
-    sb = Sandbox(SandboxConfig(clock=FakeClock()))
+    sb = Sandbox(SandboxConfig(clock=FixedClock(NOW).time))
     org = sb.salesforce
     org.add_custom_fields("Lead", {"LeadStage_SLA_Breached__c": "boolean"})
     org.add("Lead", {"LastName": "Ames", "Company": "Acme", "Email": "Ann@Acme.com", "NumberOfEmployees": 10})
@@ -234,7 +235,7 @@ def test_schema_errors(org_sb: Sandbox, query: str, code: str, detail: str) -> N
 
 
 def test_relationship_fields_filter_and_order_through_the_reference() -> None:
-    org = Sandbox(SandboxConfig(clock=FakeClock())).salesforce
+    org = Sandbox(SandboxConfig(clock=FixedClock(NOW).time)).salesforce
     lead = org.add("Lead", {"LastName": "Ames", "Company": "Acme"})
     webinar = org.add("Campaign", {"Name": "Spring Webinar", "Type": "Webinar"})
     event = org.add("Campaign", {"Name": "Expo", "Type": "Event"})

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import FaultRates, Sandbox
 from leadstage.sandbox.salesforce.ids import make_id
-from tests.sandbox.conftest import FakeClock
 from tests.sandbox.test_salesforce_support import client, lead_ids, seeded
 
 ROLLED_BACK = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
@@ -43,7 +43,7 @@ def codes(result: dict[str, Any]) -> list[str]:
 
 def test_collections_update_answers_one_result_per_record_in_order(sb: Sandbox, sf: Salesforce, clock) -> None:
     first, second = lead_ids(sb)[:2]
-    clock.advance(30)
+    clock.advance(seconds=30)
 
     results = collections(sf, [lead(first, LeadStage_Score__c=71.5), lead(second, LeadStage_Grade__c="B")])
 
@@ -247,11 +247,11 @@ def test_single_record_patch(sb: Sandbox, sf: Salesforce) -> None:
 
 
 # ----- hooks ------------
-def test_convert_lead_creates_the_contact_and_moves_activities(sb: Sandbox, clock: FakeClock) -> None:
+def test_convert_lead_creates_the_contact_and_moves_activities(sb: Sandbox, clock: FixedClock) -> None:
     org = sb.salesforce
     target = next(i for i in lead_ids(sb) if org.index("Task", "WhoId").get(i))
     tasks = list(org.index("Task", "WhoId")[target])
-    clock.advance(3600)
+    clock.advance(seconds=3600)
 
     contact_id = org.convert_lead(target, {"Department": "Marketing"})
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 from hubspot.crm.contacts import ApiException, PublicObjectSearchRequest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox
-from tests.sandbox.conftest import FakeClock, call, hubspot_client
+from tests.sandbox.conftest import call, hubspot_client
 
 SEARCH = "/crm/v3/objects/contacts/search"
 
@@ -233,7 +234,7 @@ def test_archived_contacts_never_appear(sb: Sandbox) -> None:
     assert body["total"] == 119
 
 
-def test_index_lag_hides_recently_modified_records(make_sandbox: Callable[..., Sandbox], clock: FakeClock) -> None:
+def test_index_lag_hides_recently_modified_records(make_sandbox: Callable[..., Sandbox], clock: FixedClock) -> None:
     sb = make_sandbox(n_contacts=20, search_index_lag_s=5)
     sb.hubspot.update_contact("105", {"jobtitle": "Chief Scoring Officer"})
     body = {
@@ -243,7 +244,7 @@ def test_index_lag_hides_recently_modified_records(make_sandbox: Callable[..., S
     }
 
     assert search(sb, body)[2]["total"] == 0
-    clock.advance(5)
+    clock.advance(seconds=5)
     assert ids_of(search(sb, body)[2]) == ["105"]
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox
 from leadstage.sandbox.hubspot import search_views
 from leadstage.sandbox.hubspot.routes import ContactRoutes
 from leadstage.sandbox.hubspot.search import parse_search
-from tests.sandbox.conftest import FakeClock, call
+from tests.sandbox.conftest import call
 
 SEARCH = "/crm/v3/objects/contacts/search"
 BATCH_UPDATE = "/crm/v3/objects/contacts/batch/update"
@@ -63,8 +64,8 @@ def random_search(rng: random.Random, sb: Sandbox) -> dict[str, Any]:
     return body
 
 
-def change_some_contacts(rng: random.Random, sb: Sandbox, clock: FakeClock) -> None:
-    clock.advance(rng.randint(1, 600))
+def change_some_contacts(rng: random.Random, sb: Sandbox, clock: FixedClock) -> None:
+    clock.advance(seconds=rng.randint(1, 600))
     portal = sb.hubspot
     active = portal.active_ids()
     picked = rng.sample(active, 5)
@@ -86,7 +87,7 @@ def change_some_contacts(rng: random.Random, sb: Sandbox, clock: FakeClock) -> N
 
 @pytest.mark.parametrize("journal_max", [search_views.JOURNAL_MAX, 7])
 def test_search_pages_agree_with_a_full_scan_while_contacts_change(
-    sb: Sandbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, journal_max: int
+    sb: Sandbox, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, journal_max: int
 ) -> None:
     monkeypatch.setattr(search_views, "JOURNAL_MAX", journal_max)
     monkeypatch.setattr(search_views, "VIEWS_KEPT", 100)  # every search's view follows the changes
@@ -101,7 +102,7 @@ def test_search_pages_agree_with_a_full_scan_while_contacts_change(
         change_some_contacts(rng, sb, clock)
 
 
-def test_keyset_walk_by_id_reads_every_contact_once_while_each_page_is_written(sb: Sandbox, clock: FakeClock) -> None:
+def test_keyset_walk_by_id_reads_every_contact_once_while_each_page_is_written(sb: Sandbox, clock: FixedClock) -> None:
     window = [
         {"propertyName": "lastmodifieddate", "operator": "GTE", "value": "2000-01-01T00:00:00Z"},
         {"propertyName": "lastmodifieddate", "operator": "LT", "value": "2100-01-01T00:00:00Z"},
@@ -118,7 +119,7 @@ def test_keyset_walk_by_id_reads_every_contact_once_while_each_page_is_written(s
             break
         seen.extend(ids)
         last = ids[-1]
-        clock.advance(1)
+        clock.advance(seconds=1)
         written = {"inputs": [{"id": i, "properties": {"city": "Lyon"}} for i in ids]}
         assert call(sb, "POST", BATCH_UPDATE, written)[0] == 200
 

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from leadstage.connectors.clock import FixedClock
 from leadstage.sandbox import Sandbox, SandboxConfig
 from leadstage.sandbox.timeutil import iso_ms
-from tests.sandbox.conftest import NOW, FakeClock, call
+from tests.sandbox.conftest import NOW, call
 
 N = 2000
 
 
 @pytest.fixture(scope="module")
 def big() -> Sandbox:
-    sb = Sandbox(SandboxConfig(clock=FakeClock()))
+    sb = Sandbox(SandboxConfig(clock=FixedClock(NOW).time))
     sb.seed(n_contacts=N, seed=11, now=NOW)
     return sb
 
@@ -136,7 +137,7 @@ def test_pricing_is_about_a_tenth_of_page_views(big: Sandbox) -> None:
     assert 0.06 < share([e["properties"]["hs_url"].endswith("/pricing") for e in views]) < 0.14
 
 
-def test_dump_and_load_round_trip_keeps_every_answer(make_sandbox, tmp_path: Path, clock: FakeClock) -> None:
+def test_dump_and_load_round_trip_keeps_every_answer(make_sandbox, tmp_path: Path, clock: FixedClock) -> None:
     source = make_sandbox(n_contacts=60)
     source.hubspot.add_activity("notes", "103", {"hs_note_body": "Asked for pricing"})
     source.hubspot.merge_contacts("104", "105")
