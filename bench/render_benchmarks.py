@@ -245,6 +245,32 @@ def _throughput(tp: dict[str, Any]) -> tuple[str, list[list[str]]]:
     return table, summary
 
 
+def _cli(cli: dict[str, Any]) -> tuple[str, list[list[str]]]:
+    bare = cli["bare_median_s"] * 1000
+    rows = [
+        [
+            f"`leadstage {label}`",
+            f"{figures['median_s'] * 1000:.0f} ms",
+            f"{figures['ratio']:.1f}x ({bare:.0f} ms)",
+            ", ".join(figures["heavy_loaded"]) or "none",
+        ]
+        for label, figures in cli["commands"].items()
+    ]
+    table = _table(
+        ["command", "median wall time", "vs `python -c pass`", "CRM client or database library loaded"], rows
+    )
+    help_figures = cli["commands"]["--help"]
+    summary = [
+        [
+            "6 `leadstage --help` start",
+            f"{help_figures['median_s'] * 1000:.0f} ms, {help_figures['ratio']:.1f}x a bare python",
+            "loads no CRM client or database library",
+            _met(not any(f["heavy_loaded"] for f in cli["commands"].values())),
+        ]
+    ]
+    return table, summary
+
+
 def _not_met(results: dict[str, Any]) -> str:
     """Why a target is missed, for each one that is."""
     notes = []
@@ -303,9 +329,10 @@ def render(results: dict[str, Any]) -> str:
     scoring_text, scoring_summary = _scoring(results["scoring"])
     memory_text, memory_summary = _memory(results["memory"])
     tp_text, tp_summary = _throughput(results["throughput"])
+    cli_text, cli_summary = _cli(results["cli"])
     summary = _table(
         ["benchmark", "figure", "target", "met?"],
-        api_summary + rate_summary + scoring_summary + memory_summary + tp_summary,
+        api_summary + rate_summary + scoring_summary + memory_summary + tp_summary + cli_summary,
     )
     api = results["api"]
     rate = results["rate"]
@@ -414,6 +441,15 @@ time; the sandbox's time to answer on loopback is part of it (a real CRM answers
 bound by the rate limit, not by this figure).
 
 {tp_text}
+
+## 6. Command-line start
+
+`bench/bench_cli_start.py`: each command as a new process, {results["cli"]["runs"]} times, the median wall time,
+next to a bare `python -c pass`; and which heavy libraries it loaded (hubspot-api-client, simple-salesforce,
+SQLAlchemy, psycopg, APScheduler, urllib3, requests, pydantic). The commands import those when they run, so help
+and version start on Typer and rich alone.
+
+{cli_text}
 
 {_not_met(results)}## What was profiled and optimised
 

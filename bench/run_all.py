@@ -62,6 +62,7 @@ def main() -> None:
     results["scoring"] = run_scoring(["--contacts", "2000", "--repeat", "2"] if quick else [])
     results["memory"] = timed("memory", "bench_memory.py", "--sizes", "2000,10000" if quick else "10000,100000")
     results["throughput"] = timed("throughput", "bench_throughput.py", "--contacts", "2000" if quick else "10000")
+    results["cli"] = timed("command-line start", "bench_cli_start.py", "--runs", "5" if quick else "15")
     results["total_s"] = round(time.perf_counter() - started, 1)
     from render_benchmarks import render
 
