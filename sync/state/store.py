@@ -5,24 +5,24 @@ dead letters. SQLite file by default, PostgreSQL by URL; every page of a run com
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from leadstage.connectors.base import SweepKind, SweepPosition, chunked
 from leadstage.mapping.derived import with_derived
-from leadstage.mapping.model import Activity, Contact, Stage, StageState
+from leadstage.mapping.model import Contact, Stage, StageState
 from leadstage.sync.state import schema as t
-from leadstage.sync.state.history import DeadLetter, LeasesHistoryLetters, holder_gone
+from leadstage.sync.state.activities import ActivityLog
+from leadstage.sync.state.history import HistoryAndLetters
 from leadstage.sync.state.migrate import SchemaTooNew, ensure_schema
-from leadstage.sync.state.sql import IN_CHUNK, insert_ignore, sqlite_pragmas, upsert
+from leadstage.sync.state.runs import RunLog
+from leadstage.sync.state.sql import IN_CHUNK, sqlite_pragmas, upsert
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,6 @@ def _entered_from_json(data: Mapping[str, str]) -> dict[Stage, datetime]:
 
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-RUNNING, CRASHED = "running", "crashed"
 
 
 def safe_url(url: str) -> str:
@@ -101,7 +100,7 @@ class StateStoreError(Exception):
     written by a newer leadstage. The message never holds a password."""
 
 
-class StateStore(LeasesHistoryLetters):
+class StateStore(RunLog, ActivityLog, HistoryAndLetters):
     """All reads and writes of leadstage's own state."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
@@ -125,88 +124,6 @@ class StateStore(LeasesHistoryLetters):
     def reads_in_threads(self) -> bool:
         """Whether another thread may read while this one works (an in-memory SQLite database is one connection's)."""
         return self.engine.dialect.name != "sqlite" or self.engine.url.database not in (None, "", ":memory:")
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
-
-    # -- runs -------------------------------------------------------------------------------------------------
-    def start_run(self, portal: str, kind: str, now: datetime, holder: str | None = None) -> int:
-        """Record a run as running; ``holder`` names its process (see ``close_abandoned_runs``)."""
-        with self.transaction() as conn:
-            result = conn.execute(
-                insert(t.runs).values(
-                    portal=portal, kind=kind, started_at=now, status=RUNNING, counts={}, holder=holder
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
-
-    def close_abandoned_runs(self, portal: str | None, now: datetime) -> list[int]:
-        """Mark ``crashed`` the runs still recorded as running whose process is gone; returns their ids.
-
-        A run is gone when its process ran on this host and no longer does, or when it wrote (held the portal's
-        lease) and that lease is no longer its own: it expired without renewal or another worker took it over.
-        A dry run on another host holds no lease, so it is left alone until its own process ends it.
-        """
-        query = select(t.runs.c.id, t.runs.c.portal, t.runs.c.kind, t.runs.c.holder).where(t.runs.c.status == RUNNING)
-        if portal is not None:
-            query = query.where(t.runs.c.portal == portal)
-        with self.engine.connect() as conn:
-            running = conn.execute(query).all()
-        gone = [
-            run_id
-            for run_id, run_portal, kind, holder in running
-            if (holder is not None and holder_gone(holder))
-            or (not kind.endswith("dry-run") and self.lease_holder(run_portal, now) != holder)
-        ]
-        if gone:
-            with self.transaction() as conn:
-                conn.execute(
-                    update(t.runs)
-                    .where(t.runs.c.id.in_(gone), t.runs.c.status == RUNNING)
-                    .values(status=CRASHED, ended_at=now, error="the process running it ended without finishing it")
-                )
-            log.warning("marked run(s) %s crashed: their process is gone", ", ".join(map(str, gone)))
-        return gone
-
-    def finish_run(
-        self, run_id: int, status: str, counts: Mapping[str, Any], now: datetime, error: str | None = None
-    ) -> None:
-        with self.transaction() as conn:
-            started = conn.execute(select(t.runs.c.started_at).where(t.runs.c.id == run_id)).scalar_one()
-            conn.execute(
-                update(t.runs)
-                .where(t.runs.c.id == run_id)
-                .values(
-                    status=status,
-                    counts=dict(counts),
-                    ended_at=now,
-                    error=error,
-                    duration_s=(now - started).total_seconds(),
-                )
-            )
-
-    def last_run_started(self, portal: str, kind: str) -> datetime | None:
-        """When the portal's latest run of this kind started (the daemon schedules its rescore from it)."""
-        query = (
-            select(t.runs.c.started_at)
-            .where(t.runs.c.portal == portal, t.runs.c.kind == kind)
-            .order_by(t.runs.c.id.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            value = conn.execute(query).scalar()
-        return value if isinstance(value, datetime) else None
-
-    def runs(self, portal: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        query = select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
-        if portal is not None:
-            query = query.where(t.runs.c.portal == portal)
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
 
     # -- sweep positions --------------------------------------------------------------------------------------
     def load_position(self, portal: str, stream: str) -> SweepPosition | None:
@@ -343,108 +260,6 @@ class StateStore(LeasesHistoryLetters):
             )
             return {stage: int(count) for stage, count in rows}
 
-    # -- activities -------------------------------------------------------------------------------------------
-    def load_activities(
-        self, portal: str, ids: Sequence[str], refreshed: Set[str] = frozenset()
-    ) -> dict[str, list[Activity]]:
-        """Stored activities per contact; for ``refreshed`` contacts only the stream ones (engagements are
-        about to be replaced by a fresh fetch)."""
-        found: dict[str, list[Activity]] = defaultdict(list)
-        for source, activity in self._activities(portal, ids):
-            if source != "engagement" or activity.contact_id not in refreshed:
-                found[activity.contact_id].append(activity)
-        return dict(found)
-
-    def load_engagements(self, portal: str, ids: Sequence[str]) -> list[Activity]:
-        """The stored engagements (fetched from the CRM, not streamed) of these contacts."""
-        return [activity for _, activity in self._activities(portal, ids, "engagement")]
-
-    def _activities(self, portal: str, ids: Sequence[str], source: str | None = None) -> Iterator[tuple[str, Activity]]:
-        columns = t.activities.c
-        with self.engine.connect() as conn:
-            for chunk in chunked(ids, IN_CHUNK):
-                query = select(
-                    columns.contact_id,
-                    columns.activity_id,
-                    columns.kind,
-                    columns.occurred_at,
-                    columns.attributes,
-                    columns.source,
-                ).where(columns.portal == portal, columns.contact_id.in_(chunk))
-                if source is not None:
-                    query = query.where(columns.source == source)
-                for contact_id, activity_id, kind, occurred_at, attributes, row_source in conn.execute(query):
-                    yield row_source, Activity(activity_id, contact_id, kind, occurred_at, attributes or {})
-
-    def replace_engagements(
-        self,
-        conn: Connection,
-        portal: str,
-        contact_ids: Sequence[str],
-        fetched: Sequence[Activity],
-        run_id: int,
-    ) -> None:
-        """The engagement activities of these contacts, as just fetched, replace the stored ones."""
-        for chunk in chunked(contact_ids, IN_CHUNK):
-            conn.execute(
-                delete(t.activities).where(
-                    t.activities.c.portal == portal,
-                    t.activities.c.source == "engagement",
-                    t.activities.c.contact_id.in_(chunk),
-                )
-            )
-        self.add_activities(conn, portal, fetched, "engagement", run_id)
-
-    def add_activities(
-        self, conn: Connection, portal: str, items: Sequence[Activity], source: str, run_id: int
-    ) -> None:
-        rows = {
-            (a.contact_id, a.id): {
-                "portal": portal,
-                "contact_id": a.contact_id,
-                "activity_id": a.id,
-                "kind": a.kind,
-                "occurred_at": a.occurred_at,
-                "attributes": dict(a.attributes),
-                "source": source,
-                "run_id": run_id,
-            }
-            for a in items
-        }
-        insert_ignore(conn, t.activities, list(rows.values()), ("portal", "contact_id", "activity_id"))
-
-    def contacts_with_new_activity(self, portal: str, run_id: int) -> list[str]:
-        """Contacts that received stream activities in this run but were neither evaluated nor quarantined in it."""
-        with self.engine.connect() as conn:
-            touched = (
-                select(t.activities.c.contact_id)
-                .where(
-                    t.activities.c.portal == portal,
-                    t.activities.c.run_id == run_id,
-                    t.activities.c.source == "stream",
-                )
-                .distinct()
-            )
-            done = select(t.contacts.c.contact_id).where(
-                t.contacts.c.portal == portal, t.contacts.c.last_run_id == run_id
-            )
-            quarantined = select(t.dead_letters.c.contact_id).where(
-                t.dead_letters.c.portal == portal, t.dead_letters.c.run_id == run_id
-            )
-            rows = conn.execute(
-                touched.where(
-                    t.activities.c.contact_id.not_in(done), t.activities.c.contact_id.not_in(quarantined)
-                ).order_by(t.activities.c.contact_id)
-            )
-            return [row[0] for row in rows]
-
-    def prune_activities(self, portal: str, before: datetime) -> int:
-        with self.transaction() as conn:
-            result = conn.execute(
-                delete(t.activities).where(t.activities.c.portal == portal, t.activities.c.occurred_at < before)
-            )
-            return int(result.rowcount or 0)
-
 
 def _engine(url: str, echo: bool) -> Engine:
     try:
@@ -490,12 +305,4 @@ def _stored(row: Mapping[Any, Any]) -> StoredContact:
     )
 
 
-__all__ = [
-    "CRASHED",
-    "DeadLetter",
-    "StateStore",
-    "StateStoreError",
-    "StoredContact",
-    "holder_gone",
-    "safe_url",
-]
+__all__ = ["StateStore", "StateStoreError", "StoredContact", "safe_url"]
