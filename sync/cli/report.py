@@ -37,7 +37,8 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """The funnel report from the stage history: entries, conversion rates, time in stage, hand-over SLA."""
-    from leadstage.sync.report.funnel import GROUP_BY_CHOICES, Period, report_from_store
+    from leadstage.sync.report.funnel import GROUP_BY_CHOICES, Period
+    from leadstage.sync.report.load import report_from_store
     from leadstage.sync.report.text import FORMATS, print_table, render
     from leadstage.sync.run.connect import open_store
 

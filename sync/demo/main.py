@@ -35,8 +35,9 @@ from leadstage.sync.demo.sales import (
     SalesWeeks,
     play_sales_weeks,
 )
-from leadstage.sync.report.funnel import FunnelReport, Period, report_from_store
+from leadstage.sync.report.funnel import FunnelReport, Period
 from leadstage.sync.report.html import render_html
+from leadstage.sync.report.load import report_from_store
 from leadstage.sync.report.text import print_table, report_dict
 from leadstage.sync.run.connect import build_connector, open_store
 from leadstage.sync.run.engine import RunSummary
