@@ -31,7 +31,7 @@ from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Transition
 from leadstage.mapping.stages import UnknownSignal
 from leadstage.mapping.validate import problems
-from leadstage.mapping.values import OUTPUT_KINDS, changed_values, same_value
+from leadstage.sync.run.diff import diff
 from leadstage.sync.run.failpoints import failpoint
 from leadstage.sync.run.types import (
     BACKFILL_STREAM,
@@ -303,7 +303,7 @@ class SyncRun:
             previous_stage = previous.stage if previous else None
             evaluation = evaluate(contact, activities, previous_stage, self.model, now, scoring_time(now))
             phase = "diff"
-            update, record = self._diff(contact, previous, evaluation)
+            update, record = diff(contact, previous, evaluation, self.model.promotion)
         except UnknownSignal as problem:
             return DeadLetter(contact.id, phase, str(problem), {"fields": dict(contact.fields)})
         except Exception as error:
@@ -383,35 +383,6 @@ class SyncRun:
             by_contact[contact_id] = kept + list(items.values())
         return by_contact
 
-    def _diff(
-        self, contact: Contact, previous: StoredContact | None, evaluation: Evaluation
-    ) -> tuple[Update | None, StoredContact]:
-        current = dict(contact.written)
-        promotion = self.model.promotion
-        if promotion is not None:
-            current[promotion.field] = contact.get(promotion.field) or ""
-        changes = changed_values(evaluation.values, current)
-        if changes and previous is not None and _stale_read(contact, previous, changes):
-            changes = {}
-        written = {name: value for name, value in evaluation.values.items() if name not in changes}
-        if previous is not None and not changes:
-            written = {**previous.written, **written}
-        record = StoredContact(
-            contact_id=contact.id,
-            fields=contact.fields,
-            activity_marker=contact.activity_marker,
-            crm_updated_at=contact.updated_at,
-            stage=evaluation.decision.state,
-            written=written,
-            written_at=previous.written_at if previous else None,
-            score=evaluation.score.score,
-            grade=evaluation.bant.grade.value,
-            temperature=evaluation.temperature.temperature.value,
-        )
-        if not changes:
-            return None, record
-        return Update(contact.id, changes, evaluation.clear_first & frozenset(changes)), record
-
     def _write(self, updates: Sequence[Update], position: SweepPosition | None) -> None:
         if not self._may_write():
             # Another worker holds the portal now: write nothing more. The decisions are committed and the position
@@ -462,13 +433,6 @@ class SyncRun:
 
 def _activities_changed(contact: Contact, previous: StoredContact | None) -> bool:
     return previous is None or contact.activity_marker is None or contact.activity_marker != previous.activity_marker
-
-
-def _stale_read(contact: Contact, previous: StoredContact, changes: Mapping[str, str]) -> bool:
-    """The CRM answered with a version older than our last write, which already carried these values."""
-    if previous.written_at is None or contact.updated_at >= previous.written_at:
-        return False
-    return all(same_value(OUTPUT_KINDS.get(name), previous.written.get(name), value) for name, value in changes.items())
 
 
 __all__ = [

@@ -68,19 +68,19 @@ def _evaluate_bug(box, monkeypatch):
 
 
 def _diff_bug(box, monkeypatch):
-    monkeypatch.setattr(engine.SyncRun, "_diff", _bug_for_the_victim(engine.SyncRun._diff))
+    monkeypatch.setattr(engine, "diff", _bug_for_the_victim(engine.diff))
 
 
 def _write_unwritable_value(box, monkeypatch):
-    original = engine.SyncRun._diff
+    original = engine.diff
 
-    def diff(self, contact, previous, evaluation):
-        update, record = original(self, contact, previous, evaluation)
+    def diff(contact, previous, evaluation, promotion):
+        update, record = original(contact, previous, evaluation, promotion)
         if contact.id == VICTIM and update is not None:  # a value no CRM field stands for (a bug)
             update = replace(update, values={**update.values, "no_such_output": "1"})
         return update, record
 
-    monkeypatch.setattr(engine.SyncRun, "_diff", diff)
+    monkeypatch.setattr(engine, "diff", diff)
 
 
 def _write_refused(box, monkeypatch):
