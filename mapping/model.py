@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from .compiled_time import epoch_microseconds
+MICROSECONDS_PER_SECOND = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Stage(StrEnum):
@@ -148,6 +151,15 @@ class Contact:
         return self.fields.get(name)
 
 
+def epoch_microseconds(moment: datetime) -> int:
+    """Whole microseconds since 1970-01-01 UTC; a naive ``moment`` is read as UTC.
+
+    Differences of these, divided by a million, equal ``(a - b).total_seconds()`` to the last bit, for one
+    integer subtraction instead of a timedelta.
+    """
+    return (moment - (_NAIVE_EPOCH if moment.tzinfo is None else _EPOCH)) // _MICROSECOND
+
+
 @dataclass(frozen=True, slots=True)
 class Activity:
     """One thing a person did (or sales did with them): a page view, a form, an email reply, a meeting..."""
@@ -157,8 +169,7 @@ class Activity:
     kind: str
     occurred_at: datetime
     attributes: Mapping[str, str] = field(default_factory=dict)
-    # ``occurred_at`` in whole microseconds since 1970-01-01 UTC (a naive time is read as UTC): ages are then
-    # integer subtractions, equal to ``(now - occurred_at).total_seconds()`` to the last bit.
+    # ``occurred_at`` as ``epoch_microseconds``: the one pass over activities takes ages by integer subtraction.
     epoch_us: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
