@@ -31,7 +31,6 @@ from typing import TypeAlias
 from benchlib import cpu_model
 
 from leadstage.mapping.bant import grade_found
-from leadstage.mapping.derived import with_derived
 from leadstage.mapping.evaluate import QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Stage, StageState, epoch_microseconds
 from leadstage.mapping.scoring import engagement_points, fit_points, score_result
@@ -143,8 +142,8 @@ def _fields(number: int, rng: random.Random) -> dict[str, str]:
     }
     if rng.random() < 0.6:
         fields["phone"] = "+1 555 0100"
-    # as the connectors hand contacts over: empty values left out, derived fields (email_domain) added
-    return with_derived({key: value for key, value in fields.items() if value})
+    # as the connectors hand contacts over: empty values left out (Contact adds the derived fields: email_domain)
+    return {key: value for key, value in fields.items() if value}
 
 
 def _previous(contact: Contact, model: QualificationModel, rng: random.Random) -> StageState:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from .derived import derived_fields
+
 MICROSECONDS_PER_SECOND = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
@@ -136,6 +138,11 @@ class Contact:
     same, the activities already stored need not be fetched again. None means "unknown: fetch".
     ``stage_dates`` are the dates the CRM keeps of the person entering stages (HubSpot's lifecycle stage dates,
     Salesforce's ConvertedDate...): a stage seen for the first time is dated by them, not by ``updated_at``.
+
+    ``fields`` also holds the derived fields (``derived.DERIVED``: ``email_domain`` from ``email``), whoever
+    built the contact: where a derived field's source is present and the field itself is not, the contact keeps
+    a copy of the given fields with it added (the given mapping is left alone). A CRM value under the derived
+    field's name wins.
     """
 
     id: str
@@ -145,6 +152,11 @@ class Contact:
     created_at: datetime | None = None
     activity_marker: str | None = None
     stage_dates: Mapping[Stage, StageDate] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        derived = derived_fields(self.fields)
+        if derived:
+            object.__setattr__(self, "fields", {**self.fields, **derived})
 
     def get(self, name: str) -> str | None:
         """The value of a canonical field, or None when the CRM holds none."""
