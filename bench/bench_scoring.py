@@ -30,13 +30,12 @@ from typing import TypeAlias
 
 from benchlib import cpu_model
 
-from leadstage.mapping.bant import grade
-from leadstage.mapping.derived import with_derived
+from leadstage.mapping.bant import grade_found
 from leadstage.mapping.evaluate import QualificationModel, evaluate
-from leadstage.mapping.model import Activity, Contact, Stage, StageState
-from leadstage.mapping.scoring import score
+from leadstage.mapping.model import Activity, Contact, Stage, StageState, epoch_microseconds
+from leadstage.mapping.scoring import engagement_points, fit_points, score_result
 from leadstage.mapping.stages import observe
-from leadstage.mapping.temperature import temperature
+from leadstage.mapping.temperature import temperature_result, window_points
 from leadstage.sync.config import load_settings
 
 ACTIVITIES_PER_CONTACT = 20
@@ -143,8 +142,8 @@ def _fields(number: int, rng: random.Random) -> dict[str, str]:
     }
     if rng.random() < 0.6:
         fields["phone"] = "+1 555 0100"
-    # as the connectors hand contacts over: empty values left out, derived fields (email_domain) added
-    return with_derived({key: value for key, value in fields.items() if value})
+    # as the connectors hand contacts over: empty values left out (Contact adds the derived fields: email_domain)
+    return {key: value for key, value in fields.items() if value}
 
 
 def _previous(contact: Contact, model: QualificationModel, rng: random.Random) -> StageState:
@@ -238,19 +237,29 @@ def evaluate_all(model: QualificationModel) -> Run:
 
 
 def parts(model: QualificationModel) -> dict[str, Run]:
-    """score, grade and temperature on their own (each makes its own pass over the activities)."""
+    """score, grade and temperature on their own, each making its own pass over the activities.
+
+    They run the rules ``evaluate()`` compiled (``model.compiled``): ``scoring.score``, ``bant.grade`` and
+    ``temperature.temperature`` compile theirs on every call, so timing those would time the compiling.
+    """
+    plan = model.compiled
+    as_of_us = epoch_microseconds(AS_OF)
+    until_us = as_of_us + plan.scoring.max_future_us
 
     def score_only(cases: list[Case]) -> None:
         for contact, activities, _ in cases:
-            score(contact, activities, model.scoring, AS_OF)
+            found = plan.activities.ages(activities, as_of_us, until_us)
+            engagement = engagement_points(found.ages, plan.scoring.engagement, plan.scoring.max_age_s)
+            score_result(fit_points(contact, plan.scoring.fit), engagement, model.scoring)
 
     def grade_only(cases: list[Case]) -> None:
         for contact, activities, _ in cases:
-            grade(contact, activities, model.bant, AS_OF)
+            grade_found(contact, plan.activities.ages(activities, as_of_us, until_us).ages, plan.bant)
 
     def temperature_only(cases: list[Case]) -> None:
         for _, activities, _ in cases:
-            temperature(activities, model.scoring, model.temperature, AS_OF)
+            found = plan.activities.ages(activities, as_of_us, until_us)
+            temperature_result(window_points(found.ages, plan.scoring.engagement, plan.temperature), plan.temperature)
 
     return {"score": score_only, "grade": grade_only, "temperature": temperature_only}
 

@@ -7,19 +7,18 @@ cut-offs turn the number of criteria that hold into a grade.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
-from .compiled_activities import MEMO_LIMIT, ActivityPlan, Matcher, MatcherAges, compile_matchers
-from .compiled_time import epoch_microseconds
+from .activities import Matcher, MatcherAges, compile_matchers
 from .conditions import Condition, Where, describe_where
-from .model import Activity, Contact, Grade
-from .scoring import DEFAULT_MAX_FUTURE_DAYS, SECONDS_PER_DAY
+from .memo import BoundedMemo
+from .model import Activity, Contact, Grade, epoch_microseconds
+from .scoring import DEFAULT_MAX_FUTURE_DAYS, SECONDS_PER_DAY, max_future_us
 
 CRITERIA: tuple[str, ...] = ("budget", "authority", "need", "timeline")
 
@@ -38,13 +37,9 @@ class FieldRule:
 
     field: str
     condition: Condition
-    _description: str = dataclasses.field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_description", f"{self.field} {self.condition.describe()}")
 
     def describe(self) -> str:
-        return self._description
+        return f"{self.field} {self.condition.describe()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +53,6 @@ class ActivityRule:
     where: Where = ()
     within_days: float | None = None
     min_count: int = 1
-    _description: str = dataclasses.field(init=False, repr=False, compare=False)
-    within_seconds: float = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.kinds:
@@ -68,17 +61,19 @@ class ActivityRule:
             raise ValueError(f"min_count must be 1 or more, got {self.min_count}")
         if self.within_days is not None and not self.within_days > 0:
             raise ValueError(f"within_days must be above 0, got {self.within_days}")
+
+    @property
+    def within_seconds(self) -> float:
+        """``within_days`` in seconds; infinite for "at any time"."""
+        return math.inf if self.within_days is None else self.within_days * SECONDS_PER_DAY
+
+    def describe(self) -> str:
         text = " or ".join(sorted(self.kinds))
         if self.where:
             text += f" where {describe_where(self.where)}"
         if self.within_days is not None:
             text += f" in the last {_days(self.within_days)}"
-        within = math.inf if self.within_days is None else self.within_days * SECONDS_PER_DAY
-        object.__setattr__(self, "_description", text)
-        object.__setattr__(self, "within_seconds", within)
-
-    def describe(self) -> str:
-        return self._description
+        return text
 
 
 BantRule: TypeAlias = FieldRule | ActivityRule
@@ -118,17 +113,6 @@ class BantModel:
     need: tuple[BantRule, ...] = ()
     timeline: tuple[BantRule, ...] = ()
     cutoffs: Cutoffs = Cutoffs()
-    # Built once here so grading is one pass over the activities (see compiled_activities) and one loop over
-    # the criteria's compiled rules.
-    activity_plan: ActivityPlan = dataclasses.field(init=False, repr=False, compare=False)
-    plan: BantPlan = dataclasses.field(init=False, repr=False, compare=False)
-    grades: tuple[Grade, ...] = dataclasses.field(init=False, repr=False, compare=False)  # by criteria held
-
-    def __post_init__(self) -> None:
-        activity_plan, (slots,) = compile_matchers([self.matchers()])
-        object.__setattr__(self, "activity_plan", activity_plan)
-        object.__setattr__(self, "plan", self.compile(slots))
-        object.__setattr__(self, "grades", tuple(self.cutoffs.grade_for(held) for held in range(len(CRITERIA) + 1)))
 
     def criteria(self) -> tuple[tuple[str, tuple[BantRule, ...]], ...]:
         """(name, rules) of each criterion, in BANT order."""
@@ -145,19 +129,7 @@ class BantModel:
 
     def matchers(self) -> list[Matcher]:
         """What each activity rule looks for in an activity, in the order of ``activity_rules()``."""
-        return [(rule.kinds, rule.where) for rule in self.activity_rules()]
-
-    def compile(self, slots: Sequence[int]) -> BantPlan:
-        """Each criterion's rules ready to run, the activity rules' matchers at ``slots`` of an ActivityPlan."""
-        positions = iter(slots)
-        plan: list[tuple[str, tuple[BantStep, ...], dict[tuple[str, ...], CriterionResult]]] = []
-        for name, rules in self.criteria():
-            steps: list[BantStep] = []
-            for rule in rules:
-                step = _Step(name, rule, -1 if isinstance(rule, FieldRule) else next(positions))
-                steps.append((step.field, step.slot, step.within, step.memo, step))
-            plan.append((name, tuple(steps), {}))
-        return tuple(plan)
+        return [Matcher(rule.kinds, rule.where) for rule in self.activity_rules()]
 
 
 # Built once per rule and value seen (or per reason), then shared by every result alike: frozen, so that is safe.
@@ -179,52 +151,49 @@ class BantResult:
     criteria: tuple[CriterionResult, ...]
 
 
-class _Step:
-    """A compiled BANT rule of one criterion: a field rule (``field`` set) or an activity rule (``slot`` set).
+class BantStep(NamedTuple):
+    """A rule of one criterion ready to run: a field rule reads ``field``, an activity rule counts the ages of its
+    matcher (at ``slot`` of the activity plan) within ``within_s``."""
 
-    ``memo`` remembers, per value seen (field rules) or per count of activities found (activity rules), the
-    criterion's result when the rule held, or the words for why it did not.
-    """
+    criterion: str
+    rule: BantRule
+    field: str | None
+    slot: int
+    within_s: float
+    # Per value (field rule) or count of activities (activity rule) seen: the criterion's result when the rule
+    # held, else the words for why it did not.
+    outcomes: BoundedMemo[str | int | None, CriterionResult | str]
 
-    __slots__ = ("criterion", "description", "field", "holds", "memo", "min_count", "slot", "within")
 
-    def __init__(self, criterion: str, rule: BantRule, slot: int) -> None:
-        self.criterion = criterion
-        self.description = rule.describe()
-        self.field: str | None = None
-        self.holds: Callable[[str | None], bool] | None = None
-        self.within = math.inf
-        self.min_count = 1
-        if isinstance(rule, FieldRule):
-            self.field, self.holds = rule.field, rule.condition.holds
-        else:
-            self.within, self.min_count = rule.within_seconds, rule.min_count
-        self.slot = slot
-        self.memo: dict[str | int | None, CriterionResult | str] = {}
+class CriterionPlan(NamedTuple):
+    """A criterion's rules ready to run, and its result per list of reasons why none of them held."""
 
-    def resolve(self, seen: str | int | None) -> CriterionResult | str:
-        """The criterion's result if the rule holds for the value (or count) seen, else why not; remembered."""
-        outcome: CriterionResult | str
-        if self.holds is not None:
-            assert not isinstance(seen, int)
-            words = f"{self.description}: saw {_seen(seen)}"
-            outcome = CriterionResult(self.criterion, True, words) if self.holds(seen) else words
-        else:
-            assert isinstance(seen, int)
-            if seen >= self.min_count:
-                outcome = CriterionResult(self.criterion, True, f"{seen} {self.description}")
+    name: str
+    steps: tuple[BantStep, ...]
+    unmet: BoundedMemo[tuple[str, ...], CriterionResult]
+
+
+class BantPlan(NamedTuple):
+    """A BANT model ready to run: its criteria in BANT order, and the grade by the number of criteria held."""
+
+    criteria: tuple[CriterionPlan, ...]
+    grades: tuple[Grade, ...]
+
+
+def compile_bant(model: BantModel, slots: Sequence[int]) -> BantPlan:
+    """The model ready to run, its activity rules reading the matchers at ``slots`` of an activity plan."""
+    positions = iter(slots)
+    criteria: list[CriterionPlan] = []
+    for name, rules in model.criteria():
+        steps: list[BantStep] = []
+        for rule in rules:
+            if isinstance(rule, FieldRule):
+                steps.append(BantStep(name, rule, rule.field, -1, math.inf, BoundedMemo()))
             else:
-                outcome = f"{seen} {self.description}, needs {self.min_count}"
-        if len(self.memo) >= MEMO_LIMIT:
-            self.memo.clear()
-        self.memo[seen] = outcome
-        return outcome
-
-
-# A compiled rule, with what the grading loop reads of it at hand: (field, slot, within, memo, step).
-BantStep: TypeAlias = tuple[str | None, int, float, dict[str | int | None, CriterionResult | str], _Step]
-# Per criterion, in BANT order: its name, its compiled rules, and its results when none held (by the misses).
-BantPlan: TypeAlias = tuple[tuple[str, tuple[BantStep, ...], dict[tuple[str, ...], CriterionResult]], ...]
+                steps.append(BantStep(name, rule, None, next(positions), rule.within_seconds, BoundedMemo()))
+        criteria.append(CriterionPlan(name, tuple(steps), BoundedMemo()))
+    grades = tuple(model.cutoffs.grade_for(held) for held in range(len(CRITERIA) + 1))
+    return BantPlan(tuple(criteria), grades)
 
 
 def grade(
@@ -235,44 +204,60 @@ def grade(
     max_future_days: float = DEFAULT_MAX_FUTURE_DAYS,
 ) -> BantResult:
     """Grade a contact by BANT from its fields and its activities as of ``now`` (activities dated more than
-    ``max_future_days`` ahead are not looked at, as in scoring)."""
+    ``max_future_days`` ahead are not looked at, as in scoring).
+
+    Compiles ``model`` for this one call: ``evaluate()`` uses the rules its QualificationModel compiled once.
+    """
+    activity_plan, (slots,) = compile_matchers([model.matchers()])
     as_of_us = epoch_microseconds(now)
-    found, _ = model.activity_plan.ages(activities, as_of_us, as_of_us + round(max_future_days * 86_400e6))
-    return grade_found(contact, found, model.plan, model.grades)
+    found = activity_plan.ages(activities, as_of_us, as_of_us + max_future_us(max_future_days))
+    return grade_found(contact, found.ages, compile_bant(model, slots))
 
 
-def grade_found(contact: Contact, found: MatcherAges, plan: BantPlan, grades: Sequence[Grade]) -> BantResult:
-    """The grade (``grades[criteria held]``) from the contact's fields and the ages each activity rule's
-    matcher found (ascending)."""
-    get = contact.fields.get
+def grade_found(contact: Contact, found: MatcherAges, plan: BantPlan) -> BantResult:
+    """The grade from the contact's fields and the ages each activity rule's matcher found (ascending)."""
     results: list[CriterionResult] = []
     held = 0
-    for name, steps, misses_memo in plan:
-        misses: list[str] = []
-        for field, slot, within, memo, step in steps:
-            seen: str | int | None
-            if field is not None:
-                seen = get(field)
-            else:
-                ages = found[slot]
-                seen = 0 if ages is None else bisect_right(ages, within)
-            outcome = memo.get(seen)
-            if outcome is None:
-                outcome = step.resolve(seen)
-            if isinstance(outcome, str):
-                misses.append(outcome)
-                continue
-            results.append(outcome)
-            held += 1
-            break
+    for criterion in plan.criteria:
+        result = _criterion_result(criterion, contact.fields, found)
+        results.append(result)
+        held += result.holds
+    return BantResult(plan.grades[held], held, tuple(results))
+
+
+def _criterion_result(criterion: CriterionPlan, fields: Mapping[str, str], found: MatcherAges) -> CriterionResult:
+    """The result of the first of the criterion's rules that holds, or why none did."""
+    misses: list[str] = []
+    for step in criterion.steps:
+        seen = fields.get(step.field) if step.field is not None else _count_within(found[step.slot], step.within_s)
+        outcome = step.outcomes.get(seen)
+        if outcome is None:
+            outcome = step.outcomes.remember(seen, _outcome(step, seen))
+        if isinstance(outcome, str):
+            misses.append(outcome)
         else:
-            # keyed by the reasons themselves (remembered strings, whose hashes are cached), not by their join
-            key = tuple(misses)
-            result = misses_memo.get(key)
-            if result is None:
-                if len(misses_memo) >= MEMO_LIMIT:
-                    misses_memo.clear()
-                reason = "none held: " + "; ".join(misses) if steps else "no rules configured"
-                result = misses_memo[key] = CriterionResult(name, False, reason)
-            results.append(result)
-    return BantResult(grades[held], held, tuple(results))
+            return outcome
+    # Keyed by the reasons themselves (remembered strings, whose hashes are cached), not by their join.
+    reasons = tuple(misses)
+    result = criterion.unmet.get(reasons)
+    if result is None:
+        reason = "none held: " + "; ".join(reasons) if criterion.steps else "no rules configured"
+        result = criterion.unmet.remember(reasons, CriterionResult(criterion.name, False, reason))
+    return result
+
+
+def _count_within(ages: list[float] | None, within_s: float) -> int:
+    return 0 if ages is None else bisect_right(ages, within_s)
+
+
+def _outcome(step: BantStep, seen: str | int | None) -> CriterionResult | str:
+    """The criterion's result if the rule holds for the value (or count) seen, else the words for why not."""
+    rule = step.rule
+    if isinstance(rule, FieldRule):
+        assert not isinstance(seen, int)
+        words = f"{rule.describe()}: saw {_seen(seen)}"
+        return CriterionResult(step.criterion, True, words) if rule.condition.holds(seen) else words
+    assert isinstance(seen, int)
+    if seen >= rule.min_count:
+        return CriterionResult(step.criterion, True, f"{seen} {rule.describe()}")
+    return f"{seen} {rule.describe()}, needs {rule.min_count}"

@@ -4,11 +4,13 @@
 reads better than a regular expression on the whole address, ``explain`` and the score reason then show the
 domain rather than the person's address, and the outcome is remembered per domain instead of per person (one
 rule check per domain seen, not per contact). A CRM field mapped to the same canonical name wins.
+
+``model.Contact`` adds them itself when it is built, so every contact has them whoever builds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 EMAIL_DOMAIN = "email_domain"
 
@@ -23,13 +25,20 @@ def email_domain(email: str) -> str | None:
 DERIVED: dict[str, tuple[str, Callable[[str], str | None]]] = {EMAIL_DOMAIN: ("email", email_domain)}
 
 
-def with_derived(fields: dict[str, str]) -> dict[str, str]:
-    """``fields`` with the derived fields added (in place) where their source is present; returned for chaining."""
+def derived_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """The derived fields ``fields`` lacks and can have: those whose source is present and derives a value."""
+    derived: dict[str, str] = {}
     for name, (source, derive) in DERIVED.items():
         if name not in fields:
             value = fields.get(source)
             if value is not None:
-                derived = derive(value)
-                if derived is not None:
-                    fields[name] = derived
+                derived_value = derive(value)
+                if derived_value is not None:
+                    derived[name] = derived_value
+    return derived
+
+
+def with_derived(fields: dict[str, str]) -> dict[str, str]:
+    """``fields`` with the derived fields added (in place) where their source is present; returned for chaining."""
+    fields.update(derived_fields(fields))
     return fields

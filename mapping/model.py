@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from .compiled_time import epoch_microseconds
+from .derived import derived_fields
+
+MICROSECONDS_PER_SECOND = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Stage(StrEnum):
@@ -133,6 +138,11 @@ class Contact:
     same, the activities already stored need not be fetched again. None means "unknown: fetch".
     ``stage_dates`` are the dates the CRM keeps of the person entering stages (HubSpot's lifecycle stage dates,
     Salesforce's ConvertedDate...): a stage seen for the first time is dated by them, not by ``updated_at``.
+
+    ``fields`` also holds the derived fields (``derived.DERIVED``: ``email_domain`` from ``email``), whoever
+    built the contact: where a derived field's source is present and the field itself is not, the contact keeps
+    a copy of the given fields with it added (the given mapping is left alone). A CRM value under the derived
+    field's name wins.
     """
 
     id: str
@@ -143,9 +153,23 @@ class Contact:
     activity_marker: str | None = None
     stage_dates: Mapping[Stage, StageDate] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        derived = derived_fields(self.fields)
+        if derived:
+            object.__setattr__(self, "fields", {**self.fields, **derived})
+
     def get(self, name: str) -> str | None:
         """The value of a canonical field, or None when the CRM holds none."""
         return self.fields.get(name)
+
+
+def epoch_microseconds(moment: datetime) -> int:
+    """Whole microseconds since 1970-01-01 UTC; a naive ``moment`` is read as UTC.
+
+    Differences of these, divided by a million, equal ``(a - b).total_seconds()`` to the last bit, for one
+    integer subtraction instead of a timedelta.
+    """
+    return (moment - (_NAIVE_EPOCH if moment.tzinfo is None else _EPOCH)) // _MICROSECOND
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +181,7 @@ class Activity:
     kind: str
     occurred_at: datetime
     attributes: Mapping[str, str] = field(default_factory=dict)
-    # ``occurred_at`` in whole microseconds since 1970-01-01 UTC (a naive time is read as UTC): ages are then
-    # integer subtractions, equal to ``(now - occurred_at).total_seconds()`` to the last bit.
+    # ``occurred_at`` as ``epoch_microseconds``: the one pass over activities takes ages by integer subtraction.
     epoch_us: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

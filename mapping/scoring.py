@@ -5,22 +5,26 @@ fit = sum of the fit rules that fired, clamped to 0..100. Each activity matching
 total is clamped to 0..100. score = fit_weight * fit + engagement_weight * engagement, clamped to 0..100
 and rounded half up to an int. Every number that went into the score is kept in the result, for
 ``leadstage explain``.
+
+The rules compile into a ``ScoringPlan``: the fit rules grouped by the field they read, each engagement rule
+reading the ages its matcher found in the one pass over the activities (``activities``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
+from itertools import groupby
+from operator import attrgetter
+from typing import NamedTuple
 
-from .compiled_activities import MEMO_LIMIT, ActivityPlan, Matcher, MatcherAges, compile_matchers
-from .compiled_time import epoch_microseconds
+from .activities import Matcher, MatcherAges, compile_matchers
 from .conditions import Condition, Where, where_holds
-from .model import Activity, Contact
+from .memo import BoundedMemo
+from .model import MICROSECONDS_PER_SECOND, Activity, Contact, epoch_microseconds
 
 SECONDS_PER_DAY = 86_400.0
 MAX_POINTS = 100.0
@@ -80,13 +84,6 @@ class ScoringModel:
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     max_age_days: float | None = None
     max_future_days: float = DEFAULT_MAX_FUTURE_DAYS
-    # Built once here so that scoring a person is one pass over the activities (see compiled_activities) and
-    # one loop over the rules, with every per-rule constant at hand.
-    activity_plan: ActivityPlan = dataclasses.field(init=False, repr=False, compare=False)
-    fit_plan: FitPlan = dataclasses.field(init=False, repr=False, compare=False)
-    engagement_plan: EngagementPlan = dataclasses.field(init=False, repr=False, compare=False)
-    max_age_seconds: float = dataclasses.field(init=False, repr=False, compare=False)
-    max_future_us: int = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.half_life_days > 0:
@@ -97,31 +94,10 @@ class ScoringModel:
             raise ValueError(f"max_future_days must be 0 or more, got {self.max_future_days}")
         if not (self.fit_weight >= 0 and self.engagement_weight >= 0):
             raise ValueError("fit_weight and engagement_weight must be 0 or more")
-        plan, (slots,) = compile_matchers([self.matchers()])
-        max_age = math.inf if self.max_age_days is None else self.max_age_days * SECONDS_PER_DAY
-        object.__setattr__(self, "activity_plan", plan)
-        object.__setattr__(self, "fit_plan", compile_fit_rules(self.fit_rules))
-        object.__setattr__(self, "engagement_plan", self.compile_engagement(slots))
-        object.__setattr__(self, "max_age_seconds", max_age)
-        object.__setattr__(self, "max_future_us", round(self.max_future_days * SECONDS_PER_DAY * 1_000_000))
 
     def matchers(self) -> list[Matcher]:
         """What each engagement rule looks for in an activity, in rule order."""
-        return [(rule.kinds, rule.where) for rule in self.engagement_rules]
-
-    def compile_engagement(self, slots: Sequence[int]) -> EngagementPlan:
-        """The engagement rules with their matcher positions in an ActivityPlan and half-lives in seconds."""
-        return tuple(
-            (
-                slot,
-                rule.name,
-                rule.points,
-                rule.cap,
-                (rule.half_life_days or self.half_life_days) * SECONDS_PER_DAY,
-                tuple(engagement_label(rule.name, count) for count in range(_LABELLED_COUNTS)),
-            )
-            for slot, rule in zip(slots, self.engagement_rules, strict=True)
-        )
+        return [Matcher(rule.kinds, rule.where) for rule in self.engagement_rules]
 
 
 # Built once per rule and value seen, then shared by every result that saw the value: frozen, so sharing is safe.
@@ -178,40 +154,58 @@ class ScoreResult:
     clamps: tuple[Clamp, ...]
 
 
-def decay_factor(age_days: float, half_life_days: float) -> float:
-    """The share of an activity's points left after ``age_days``: 0.5 after one half-life, 1.0 if future."""
-    return math.pow(0.5, max(age_days, 0.0) / half_life_days)
+class FitFired(NamedTuple):
+    """A fit rule that fired on a value: what it adds to the fit, and its words in the score reason."""
+
+    contribution: FitContribution
+    label: str
 
 
-def capped(total: float, cap: float | None) -> float:
-    """A rule's total within its cap (the cap bounds the size of a negative total too)."""
-    if cap is None:
-        return total
-    return max(-cap, min(total, cap))
+class FitRun(NamedTuple):
+    """Consecutive fit rules on one field (looked up once), and per value seen the rules that fired on it."""
+
+    field: str
+    rules: tuple[FitRule, ...]
+    fired_by_value: BoundedMemo[str | None, tuple[FitFired, ...]]
 
 
-def score(contact: Contact, activities: Iterable[Activity], model: ScoringModel, now: datetime) -> ScoreResult:
-    """Score a contact from its fields and its activities as of ``now``."""
-    as_of_us = epoch_microseconds(now)
-    found, _ = model.activity_plan.ages(activities, as_of_us, as_of_us + model.max_future_us)
-    engagement = engagement_points(found, model.engagement_plan, model.max_age_seconds, NO_WINDOWS)
-    return score_result(fit_points(contact, model.fit_plan), engagement, model)
+class EngagementStep(NamedTuple):
+    """An engagement rule ready to run: its matcher's position in the activity plan and its constants."""
+
+    slot: int
+    name: str
+    points: float
+    cap: float | None
+    half_life_s: float
+    # The rule's score-reason label per activity count seen ("Pricing page visit x3").
+    labels: BoundedMemo[int, str]
 
 
-# Of a run of fit rules on one field, the rules that fired on a value: (points, contribution, label) each.
-FitFired: TypeAlias = tuple[tuple[float, FitContribution, str], ...]
-# Runs of consecutive fit rules on the same field, in rule order: (field, run).
-FitPlan: TypeAlias = tuple[tuple[str, "_FitRun"], ...]
-# Per engagement rule: matcher position, name, points, cap, half-life in seconds, labels by activity count.
-EngagementPlan: TypeAlias = tuple[tuple[int, str, float, float | None, float, tuple[str, ...]], ...]
-# Temperature windows (hot, warm) in seconds, whose undecayed points ``engagement_points`` also adds up.
-Windows: TypeAlias = tuple[float, float]
-NO_WINDOWS: Windows = (-1.0, -1.0)
-# Fit total before clamping, the rules that fired, and their score-reason labels.
-FitPoints: TypeAlias = tuple[float, tuple[FitContribution, ...], list[str]]
-# Engagement total before clamping, the rules that counted, their labels, and the points in the two windows.
-EngagementPoints: TypeAlias = tuple[float, tuple[EngagementContribution, ...], list[str], float, float]
-_LABELLED_COUNTS = 64
+class ScoringPlan(NamedTuple):
+    """A scoring model ready to run, with its age limits in the units of the pass over the activities."""
+
+    fit: tuple[FitRun, ...]
+    engagement: tuple[EngagementStep, ...]
+    max_age_s: float  # older activities give no engagement points (inf: no limit)
+    max_future_us: int  # activities dated further ahead are not looked at
+
+
+@dataclass(slots=True)
+class FitPoints:
+    """The fit before clamping, the rules that fired (in rule order) and their score-reason labels."""
+
+    total: float
+    contributions: tuple[FitContribution, ...]
+    labels: list[str]
+
+
+@dataclass(slots=True)
+class EngagementPoints:
+    """The engagement before clamping, the rules that counted (in rule order) and their score-reason labels."""
+
+    total: float
+    contributions: tuple[EngagementContribution, ...]
+    labels: list[str]
 
 
 def fit_label(name: str, points: float) -> str:
@@ -224,123 +218,125 @@ def engagement_label(name: str, count: int) -> str:
     return f"{name} x{count}"
 
 
-class _FitRun:
-    """Consecutive fit rules on one field, remembering per value seen which of them fired (in rule order)."""
-
-    __slots__ = ("field", "memo", "rules")
-
-    def __init__(self, field: str, rules: tuple[FitRule, ...]) -> None:
-        self.field = field
-        self.rules = tuple((rule, rule.condition.holds, fit_label(rule.name, rule.points)) for rule in rules)
-        self.memo: dict[str | None, FitFired] = {}
-
-    def resolve(self, value: str | None) -> FitFired:
-        """Points, contribution and score-reason label of each rule that fires on ``value``; remembered."""
-        fired: list[tuple[float, FitContribution, str]] = []
-        for rule, holds, label in self.rules:
-            if holds(value):
-                fired.append((rule.points, FitContribution(rule.name, rule.field, value, rule.points), label))
-        memo = self.memo
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        outcome = memo[value] = tuple(fired)
-        return outcome
+def compile_scoring(model: ScoringModel, slots: Sequence[int]) -> ScoringPlan:
+    """The model ready to run, its engagement rules reading the matchers at ``slots`` of an activity plan."""
+    fit = tuple(
+        FitRun(field, tuple(run), BoundedMemo()) for field, run in groupby(model.fit_rules, key=attrgetter("field"))
+    )
+    engagement = tuple(
+        EngagementStep(
+            slot,
+            rule.name,
+            rule.points,
+            rule.cap,
+            (rule.half_life_days or model.half_life_days) * SECONDS_PER_DAY,
+            BoundedMemo(),
+        )
+        for slot, rule in zip(slots, model.engagement_rules, strict=True)
+    )
+    max_age_s = math.inf if model.max_age_days is None else model.max_age_days * SECONDS_PER_DAY
+    return ScoringPlan(fit, engagement, max_age_s, max_future_us(model.max_future_days))
 
 
-def compile_fit_rules(rules: Iterable[FitRule]) -> FitPlan:
-    """The fit rules ready to run: runs of consecutive rules on the same field look the field up once."""
-    runs: list[list[FitRule]] = []
-    for rule in rules:
-        if runs and runs[-1][0].field == rule.field:
-            runs[-1].append(rule)
-        else:
-            runs.append([rule])
-    return tuple((run[0].field, _FitRun(run[0].field, tuple(run))) for run in runs)
+def max_future_us(days: float) -> int:
+    """``max_future_days`` in the microseconds of ``Activity.epoch_us``."""
+    return round(days * SECONDS_PER_DAY * MICROSECONDS_PER_SECOND)
 
 
-def fit_points(contact: Contact, plan: FitPlan) -> FitPoints:
+def score(contact: Contact, activities: Iterable[Activity], model: ScoringModel, now: datetime) -> ScoreResult:
+    """Score a contact from its fields and its activities as of ``now``.
+
+    Compiles ``model`` for this one call: ``evaluate()`` uses the rules its QualificationModel compiled once.
+    """
+    activity_plan, (slots,) = compile_matchers([model.matchers()])
+    plan = compile_scoring(model, slots)
+    as_of_us = epoch_microseconds(now)
+    found = activity_plan.ages(activities, as_of_us, as_of_us + plan.max_future_us)
+    engagement = engagement_points(found.ages, plan.engagement, plan.max_age_s)
+    return score_result(fit_points(contact, plan.fit), engagement, model)
+
+
+def fit_points(contact: Contact, runs: Iterable[FitRun]) -> FitPoints:
     """The fit rules that fire on the contact's fields, and their points added up in rule order."""
     get = contact.fields.get
     contributions: list[FitContribution] = []
     labels: list[str] = []
     total = 0.0
-    for field, run in plan:
+    for field, rules, fired_by_value in runs:
         value = get(field)
-        fired = run.memo.get(value)
+        fired = fired_by_value.get(value)
         if fired is None:
-            fired = run.resolve(value)
-        for points, contribution, label in fired:
-            total += points
+            fired = fired_by_value.remember(value, _fired(rules, value))
+        for contribution, label in fired:
+            total += contribution.points
             contributions.append(contribution)
             labels.append(label)
-    return total, tuple(contributions), labels
+    return FitPoints(total, tuple(contributions), labels)
 
 
-def engagement_points(found: MatcherAges, plan: EngagementPlan, max_age: float, windows: Windows) -> EngagementPoints:
-    """Decayed and capped engagement points per rule, from the ages each rule's matcher found (ascending).
+def _fired(rules: Iterable[FitRule], value: str | None) -> tuple[FitFired, ...]:
+    return tuple(
+        FitFired(FitContribution(rule.name, rule.field, value, rule.points), fit_label(rule.name, rule.points))
+        for rule in rules
+        if rule.condition.holds(value)
+    )
 
-    Activities older than ``max_age`` count for nothing here but still count, undecayed and capped, in the
-    windows (temperature looks at any age its windows reach).
-    """
-    hot_limit, warm_limit = windows
-    window_limit = max(windows)
-    total = hot_points = warm_points = 0.0
+
+def engagement_points(found: MatcherAges, steps: Iterable[EngagementStep], max_age_s: float) -> EngagementPoints:
+    """Decayed and capped points per engagement rule, from the ages its matcher found (ascending), leaving out
+    activities older than ``max_age_s``."""
+    total = 0.0
     contributions: list[EngagementContribution] = []
     labels: list[str] = []
-    # In rule order, and each rule's ages ascending: the sums then do not depend on the activities' order.
-    for slot, name, points, cap, half_life, rule_labels in plan:
+    for slot, name, points, cap, half_life_s, labels_by_count in steps:
         ages = found[slot]
+        if ages is not None and ages[-1] > max_age_s:
+            ages = ages[: bisect_right(ages, max_age_s)] or None
         if ages is None:
             continue
-        if ages[0] <= window_limit:
-            hot = points * bisect_right(ages, hot_limit)
-            warm = points * bisect_right(ages, warm_limit)
-            if cap is not None:
-                # capped(), written out: this runs for every rule of every person
-                hot = cap if hot > cap else -cap if hot < -cap else hot
-                warm = cap if warm > cap else -cap if warm < -cap else warm
-            hot_points += hot
-            warm_points += warm
-        if ages[-1] > max_age:
-            ages = ages[: bisect_right(ages, max_age)]
-            if not ages:
-                continue
-        count = len(ages)
-        if count == 1:
-            decay_sum = factor = max_factor = 0.5 ** (ages[0] / half_life)
-        else:
-            decay_sum = 0.0
-            factor = 1.0
-            for age in ages:
-                factor = 0.5 ** (age / half_life)
-                decay_sum += factor
-            # ages ascend, so the last factor is the smallest and the first the largest
-            max_factor = 0.5 ** (ages[0] / half_life)
-        decayed = points * decay_sum
-        counted = decayed if cap is None else cap if decayed > cap else -cap if decayed < -cap else decayed
-        total += counted
-        contributions.append(
-            EngagementContribution(
-                name, count, points * count, decayed, counted, factor, max_factor, cap, counted != decayed
-            )
-        )
-        labels.append(rule_labels[count] if count < _LABELLED_COUNTS else engagement_label(name, count))
-    return total, tuple(contributions), labels, hot_points, warm_points
+        contribution = _decayed(name, points, cap, half_life_s, ages)
+        total += contribution.points
+        contributions.append(contribution)
+        count = contribution.activities
+        label = labels_by_count.get(count)
+        labels.append(label if label is not None else labels_by_count.remember(count, engagement_label(name, count)))
+    return EngagementPoints(total, tuple(contributions), labels)
+
+
+def _decayed(
+    name: str, points: float, cap: float | None, half_life_s: float, ages: list[float]
+) -> EngagementContribution:
+    """A rule's points for activities of ``ages`` (ascending): each halved every half-life, the sum capped."""
+    decay_sum = 0.0
+    for age in ages:  # in age order, so that the sum does not depend on the order of the activities
+        decay_sum += 0.5 ** (age / half_life_s)
+    decayed = points * decay_sum
+    counted = capped(decayed, cap)
+    count = len(ages)
+    min_factor, max_factor = 0.5 ** (ages[-1] / half_life_s), 0.5 ** (ages[0] / half_life_s)
+    return EngagementContribution(
+        name, count, points * count, decayed, counted, min_factor, max_factor, cap, counted != decayed
+    )
+
+
+def capped(total: float, cap: float | None) -> float:
+    """A rule's total within its cap (the cap bounds the size of a negative total too)."""
+    if cap is None:
+        return total
+    # Not max(-cap, min(total, cap)): the same number, but those builtins cost 2 µs a contact (6%) in
+    # bench/bench_scoring.py, where this runs for every rule of every person, for the score and the temperature.
+    return cap if total > cap else -cap if total < -cap else total
 
 
 def score_result(fit: FitPoints, engagement: EngagementPoints, model: ScoringModel) -> ScoreResult:
-    """The score from the fit and engagement points: each part and the total clamped to 0..100."""
-    fit_raw = fit[0]
-    engagement_raw = engagement[0]
-    if 0.0 <= fit_raw <= MAX_POINTS and 0.0 <= engagement_raw <= MAX_POINTS:
-        total = model.fit_weight * fit_raw + model.engagement_weight * engagement_raw
-        if 0.0 <= total <= MAX_POINTS:
-            return ScoreResult(math.floor(total + 0.5), fit_raw, engagement_raw, fit[1], engagement[1], ())
+    """The score from the fit and engagement points: each part and the weighted total clamped to 0..100."""
     clamps: list[Clamp] = []
-    fit_part = _clamp("fit", fit_raw, clamps)
-    engagement_part = _clamp("engagement", engagement_raw, clamps)
+    fit_part = _clamp("fit", fit.total, clamps)
+    engagement_part = _clamp("engagement", engagement.total, clamps)
     total = _clamp("score", model.fit_weight * fit_part + model.engagement_weight * engagement_part, clamps)
-    return ScoreResult(math.floor(total + 0.5), fit_part, engagement_part, fit[1], engagement[1], tuple(clamps))
+    return ScoreResult(
+        math.floor(total + 0.5), fit_part, engagement_part, fit.contributions, engagement.contributions, tuple(clamps)
+    )
 
 
 def _clamp(total: str, raw: float, clamps: list[Clamp]) -> float:

@@ -16,6 +16,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from .memo import BoundedMemo
 from .model import AT_COMPUTED, AT_MODIFIED, Contact, Grade, Stage, StageState, Transition, TransitionSource
 
 IGNORE = "ignore"
@@ -45,11 +46,11 @@ class SignalMap:
     # The values folded to lower case once, for the case-insensitive fallback.
     folded: Mapping[str, Stage | None] = dataclass_field(init=False, repr=False, compare=False)
     # The observation made of each value seen when this field decided the stage: frozen, so shared by everyone.
-    observations: dict[str, Observation] = dataclass_field(init=False, repr=False, compare=False)
+    observations: BoundedMemo[str, Observation] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "folded", {known.lower(): stage for known, stage in self.values.items()})
-        object.__setattr__(self, "observations", {})
+        object.__setattr__(self, "observations", BoundedMemo())
 
     def stage_for(self, value: str) -> Stage | None:
         values = self.values
@@ -117,12 +118,9 @@ def observe(contact: Contact, signals: Sequence[SignalMap]) -> Observation:
     if best is None or best_signal is None:
         return _NO_SIGNAL
     value = fields[best_signal.field]
-    seen = best_signal.observations
-    observation = seen.get(value)
+    observation = best_signal.observations.get(value)
     if observation is None:
-        if len(seen) >= _OBSERVATIONS_LIMIT:
-            seen.clear()
-        observation = seen[value] = Observation(best, f"{best_signal.field}={value}")
+        observation = best_signal.observations.remember(value, Observation(best, f"{best_signal.field}={value}"))
     return observation
 
 
@@ -131,7 +129,6 @@ _PRIORITY: dict[Stage, tuple[int, int]] = {
     stage: (2 if stage in _DEAL_STAGES else 1 if stage in _SIDE_STATES else 0, stage.rank or 0) for stage in Stage
 }
 _NO_SIGNAL = Observation(None, "no stage signal in the CRM")
-_OBSERVATIONS_LIMIT = 4096  # values remembered per signal field before its memo starts over
 _UNCHANGED = {stage: f"unchanged: {stage.value}" for stage in Stage}
 
 

@@ -7,14 +7,16 @@ does, else cold.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from .compiled_activities import MEMO_LIMIT
-from .compiled_time import epoch_microseconds
-from .model import Activity, Temperature
-from .scoring import SECONDS_PER_DAY, ScoringModel, Windows, engagement_points
+from .activities import MatcherAges, compile_matchers
+from .memo import BoundedMemo
+from .model import Activity, Temperature, epoch_microseconds
+from .scoring import SECONDS_PER_DAY, EngagementStep, ScoringModel, capped, compile_scoring
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,47 +59,74 @@ class TemperatureResult:
     points_by_window: tuple[WindowPoints, ...]
 
 
+@dataclass(slots=True)
+class WindowTotals:
+    """The undecayed, capped engagement points within the hot and the warm window."""
+
+    hot: float
+    warm: float
+
+
+class TemperaturePlan(NamedTuple):
+    """A temperature model ready to run: its windows in seconds, and the result per pair of totals seen (they
+    repeat a lot across people)."""
+
+    model: TemperatureModel
+    hot_s: float
+    warm_s: float
+    results: BoundedMemo[tuple[float, float], TemperatureResult]
+
+
+def compile_temperature(model: TemperatureModel) -> TemperaturePlan:
+    """The model's windows in the seconds of the activities' ages."""
+    hot_s, warm_s = model.hot.within_days * SECONDS_PER_DAY, model.warm.within_days * SECONDS_PER_DAY
+    return TemperaturePlan(model, hot_s, warm_s, BoundedMemo())
+
+
 def temperature(
     activities: Iterable[Activity], scoring_model: ScoringModel, temp_model: TemperatureModel, now: datetime
 ) -> TemperatureResult:
-    """The temperature of a person from their activities as of ``now``, by the engagement rules' points."""
-    as_of_us = epoch_microseconds(now)
-    found, _ = scoring_model.activity_plan.ages(activities, as_of_us, as_of_us + scoring_model.max_future_us)
-    *_, hot, warm = engagement_points(
-        found, scoring_model.engagement_plan, scoring_model.max_age_seconds, window_limits(temp_model)
-    )
-    return temperature_result(hot, warm, temp_model)
+    """The temperature of a person from their activities as of ``now``, by the engagement rules' points.
 
-
-def window_limits(temp_model: TemperatureModel) -> Windows:
-    """The hot and warm windows in seconds, for ``scoring.engagement_points``."""
-    return temp_model.hot.within_days * SECONDS_PER_DAY, temp_model.warm.within_days * SECONDS_PER_DAY
-
-
-def temperature_result(
-    hot_points: float,
-    warm_points: float,
-    temp_model: TemperatureModel,
-    memo: dict[tuple[float, float], TemperatureResult] | None = None,
-) -> TemperatureResult:
-    """The temperature from the undecayed, capped engagement points within the hot and warm windows.
-
-    ``memo``, when given, remembers the result per pair of points (they repeat a lot across people).
+    Compiles the models for this one call: ``evaluate()`` uses the rules its QualificationModel compiled once.
     """
-    if memo is not None:
-        remembered = memo.get((hot_points, warm_points))
-        if remembered is not None:
-            return remembered
-    hot, warm = temp_model.hot, temp_model.warm
-    windows = (
-        WindowPoints("hot", hot.within_days, hot.min_points, hot_points),
-        WindowPoints("warm", warm.within_days, warm.min_points, warm_points),
-    )
-    result = TemperatureResult(*_decide(windows), windows)
-    if memo is not None:
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[hot_points, warm_points] = result
+    activity_plan, (slots,) = compile_matchers([scoring_model.matchers()])
+    scoring_plan = compile_scoring(scoring_model, slots)
+    plan = compile_temperature(temp_model)
+    as_of_us = epoch_microseconds(now)
+    found = activity_plan.ages(activities, as_of_us, as_of_us + scoring_plan.max_future_us)
+    return temperature_result(window_points(found.ages, scoring_plan.engagement, plan), plan)
+
+
+def window_points(found: MatcherAges, steps: Iterable[EngagementStep], plan: TemperaturePlan) -> WindowTotals:
+    """The engagement rules' points within each window, from the ages each rule's matcher found (ascending).
+
+    Undecayed, but each rule's points within its cap; at any age a window reaches, whatever the scoring model's
+    ``max_age_days``.
+    """
+    hot_s, warm_s = plan.hot_s, plan.warm_s
+    reach = max(hot_s, warm_s)
+    hot = warm = 0.0
+    for step in steps:
+        ages = found[step.slot]
+        if ages is None or ages[0] > reach:
+            continue
+        hot += capped(step.points * bisect_right(ages, hot_s), step.cap)
+        warm += capped(step.points * bisect_right(ages, warm_s), step.cap)
+    return WindowTotals(hot, warm)
+
+
+def temperature_result(totals: WindowTotals, plan: TemperaturePlan) -> TemperatureResult:
+    """Hot, warm or cold from the points within the windows, and why."""
+    key = (totals.hot, totals.warm)
+    result = plan.results.get(key)
+    if result is None:
+        hot, warm = plan.model.hot, plan.model.warm
+        windows = (
+            WindowPoints("hot", hot.within_days, hot.min_points, totals.hot),
+            WindowPoints("warm", warm.within_days, warm.min_points, totals.warm),
+        )
+        result = plan.results.remember(key, TemperatureResult(*_decide(windows), windows))
     return result
 
 

@@ -89,6 +89,17 @@ def format_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def format_score_reason(fit_labels: Sequence[str], engagement_labels: Sequence[str]) -> str:
+    """The score reason from the labels of the fit and engagement rules that counted, in rule order, cut to
+    ``SCORE_REASON_MAX_CHARS``."""
+    fit = ", ".join(fit_labels) if fit_labels else "none"
+    engagement = ", ".join(engagement_labels) if engagement_labels else "none"
+    text = f"fit: {fit}; engagement: {engagement}"
+    if len(text) > SCORE_REASON_MAX_CHARS:
+        text = text[: SCORE_REASON_MAX_CHARS - 3] + "..."
+    return text
+
+
 def _as_instant(text: str) -> float | None:
     raw = text.strip()
     if raw.isdigit():

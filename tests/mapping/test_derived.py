@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,9 +47,32 @@ def test_a_crm_field_mapped_to_the_same_name_wins():
     assert with_derived({"email": "a@acme.io", "email_domain": "acme-group.com"})["email_domain"] == "acme-group.com"
 
 
+def test_a_contact_carries_its_derived_fields_whoever_built_it():
+    given = {"email": "a@Acme.io", "job_title": "CEO"}
+
+    contact = Contact(id="1", updated_at=NOW, fields=given)
+
+    assert contact.fields == {"email": "a@Acme.io", "job_title": "CEO", "email_domain": "acme.io"}
+    assert contact.get("email_domain") == "acme.io"
+    assert given == {"email": "a@Acme.io", "job_title": "CEO"}  # the caller's mapping is left alone
+    assert dataclasses.replace(contact, fields={"email": "b@uni.edu"}).get("email_domain") == "uni.edu"
+
+
+def test_a_contact_keeps_a_crm_value_under_a_derived_name_and_adds_nothing_without_a_source():
+    assert Contact(id="1", updated_at=NOW, fields={"email": "a@acme.io", "email_domain": "acme-group.com"}).fields == {
+        "email": "a@acme.io",
+        "email_domain": "acme-group.com",
+    }
+    assert Contact(id="1", updated_at=NOW, fields={"job_title": "CEO"}).fields == {"job_title": "CEO"}
+    assert Contact(id="1", updated_at=NOW, fields={"email": "not an address"}).fields == {"email": "not an address"}
+    assert Contact(id="1", updated_at=NOW, fields={"email": "a@acme.io"}) == Contact(
+        id="1", updated_at=NOW, fields=with_derived({"email": "a@acme.io"})
+    )
+
+
 def _fit(email: str) -> dict[str, tuple[str | None, float]]:
     model = next(iter(load_settings(EXAMPLE).portals.values())).model
-    contact = Contact(id="1", updated_at=NOW, fields=with_derived({"email": email, "job_title": "Engineer"}))
+    contact = Contact(id="1", updated_at=NOW, fields={"email": email, "job_title": "Engineer"})
     result = evaluate(contact, [], None, model, NOW)
     return {rule.rule: (rule.value, rule.points) for rule in result.score.fit_rules}
 

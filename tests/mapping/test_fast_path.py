@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadstage.mapping import bant, compiled_activities, scoring, temperature
+from leadstage.mapping import bant, memo, scoring, temperature
 from leadstage.mapping.bant import CRITERIA, BantModel, BantResult, CriterionResult, FieldRule
 from leadstage.mapping.conditions import Contains, Equals, Range, Regex, where_holds
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
@@ -63,6 +63,10 @@ def _age(now: datetime, activity: Activity) -> float:
     return (now - activity.occurred_at).total_seconds()
 
 
+def _capped(total: float, cap: float | None) -> float:
+    return total if cap is None else max(-cap, min(total, cap))
+
+
 def reference_score(
     contact: Contact, activities: Sequence[Activity], model: ScoringModel, now: datetime
 ) -> ScoreResult:
@@ -85,7 +89,7 @@ def reference_score(
         half_life = (rule.half_life_days or model.half_life_days) * 86_400.0
         factors = [0.5 ** (age / half_life) for age in ages]
         decayed = rule.points * sum(factors)
-        counted = scoring.capped(decayed, rule.cap)
+        counted = _capped(decayed, rule.cap)
         engagement_raw += counted
         contributions.append(
             EngagementContribution(
@@ -158,8 +162,8 @@ def reference_temperature(
         hot = sum(1 for age in ages if age <= hot_limit)
         warm = sum(1 for age in ages if age <= warm_limit)
         if hot or warm:
-            hot_points += scoring.capped(rule.points * hot, rule.cap)
-            warm_points += scoring.capped(rule.points * warm, rule.cap)
+            hot_points += _capped(rule.points * hot, rule.cap)
+            warm_points += _capped(rule.points * warm, rule.cap)
     found = (
         WindowPoints("hot", windows.hot.within_days, windows.hot.min_points, hot_points),
         WindowPoints("warm", windows.warm.within_days, windows.warm.min_points, warm_points),
@@ -337,8 +341,7 @@ def test_results_do_not_depend_on_what_the_memos_hold(
 
     with pytest.MonkeyPatch.context() as patch:
         # Memos that hold one value at most: each person pushes the values of the one before out.
-        for module in (compiled_activities, scoring, bant, temperature):
-            patch.setattr(module, "MEMO_LIMIT", 1)
+        patch.setattr(memo, "MEMO_LIMIT", 1)
         again = {n: evaluate(*crowd[n], None, model, NOW) for n in order}
 
     assert [again[n] for n in range(len(crowd))] == evaluated
@@ -353,7 +356,7 @@ def test_rules_that_look_for_the_same_activities_share_one_matcher() -> None:
         bant=BantModel(need=(bant.ActivityRule(frozenset({"page_view"}), where=pricing, within_days=30),)),
     )
 
-    assert len(model.compiled.activity_plan.matchers) == 1
+    assert len(model.compiled.activities.matchers) == 1
 
 
 def test_activities_of_a_kind_no_rule_knows_are_ignored() -> None:

@@ -10,14 +10,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadstage.mapping.compiled_time import epoch_microseconds
-from leadstage.mapping.compiled_values import ENUM_TEXT, NUMBER_TEXT, datetime_text
 from leadstage.mapping.conditions import Present
 from leadstage.mapping.evaluate import QualificationModel, evaluate, score_reason
-from leadstage.mapping.model import Activity, Contact, Grade, Stage, StageState, Temperature
+from leadstage.mapping.model import Activity, Contact, Stage, StageState, epoch_microseconds
 from leadstage.mapping.scoring import EngagementRule, FitRule, ScoringModel
 from leadstage.mapping.stages import observe
-from leadstage.mapping.values import format_datetime, format_number
 from leadstage.sync.config import load_settings
 from tests.mapping.scoring_support import NOW, did, person
 from tests.mapping.test_fast_path import reference_evaluate
@@ -53,17 +50,6 @@ def test_activities_are_built_and_compared_as_before() -> None:
 
 
 # -- output text -------------------------------------------------------------------------------------------------
-@PROPERTY_SETTINGS
-@given(aware_times | st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
-def test_datetime_text_is_format_datetime(moment: datetime) -> None:
-    assert datetime_text(moment) == format_datetime(moment)
-
-
-def test_number_and_enum_tables_hold_the_same_text() -> None:
-    assert all(NUMBER_TEXT[number] == format_number(number) for number in range(101))
-    assert all(ENUM_TEXT[member] == member.value for enum in (Grade, Temperature, Stage) for member in enum)
-
-
 def test_the_written_score_reason_is_score_reason_even_when_cut() -> None:
     long_names = tuple(FitRule(f"{'Rule ' * 20}{n}", "industry", Present(), 1) for n in range(8))
     model = QualificationModel(

@@ -16,7 +16,6 @@ from leadstage.mapping.scoring import (
     FitContribution,
     FitRule,
     ScoringModel,
-    decay_factor,
     score,
 )
 from tests.mapping.scoring_support import NOW, did, person
@@ -138,10 +137,13 @@ def test_engagement_points_per_matching_activity_decay_with_the_half_life(
     assert result.engagement == engagement
 
 
-def test_decay_factor_is_exactly_half_after_one_half_life() -> None:
-    assert decay_factor(14, 14) == 0.5
-    assert decay_factor(0, 14) == 1.0
-    assert decay_factor(-5, 14) == 1.0
+@pytest.mark.parametrize(("days_ago", "factor"), [(14, 0.5), (0, 1.0), (-5, 1.0)])
+def test_decay_factor_is_exactly_half_after_one_half_life(days_ago: float, factor: float) -> None:
+    result = score(person(), [did("meeting", days_ago)], engagement_only(MEETING, half_life_days=14), NOW)
+
+    (contribution,) = result.engagement_rules
+    assert contribution.min_factor == contribution.max_factor == factor
+    assert contribution.decayed_points == MEETING.points * factor
 
 
 def test_activities_older_than_max_age_are_ignored_and_the_boundary_counts() -> None:
