@@ -36,9 +36,3 @@ def derived_fields(fields: Mapping[str, str]) -> dict[str, str]:
                 if derived_value is not None:
                     derived[name] = derived_value
     return derived
-
-
-def with_derived(fields: dict[str, str]) -> dict[str, str]:
-    """``fields`` with the derived fields added (in place) where their source is present; returned for chaining."""
-    fields.update(derived_fields(fields))
-    return fields

@@ -1,6 +1,6 @@
 """The funnel stage machine: CRM signals -> observed stage, then the one promotion leadstage makes itself.
 
-Rules (DESIGN, "Stage rules"):
+The rules:
 - The CRM's own fields are the truth for what sales decided; config maps each field's values to stages.
 - The worker only promotes raw -> mql (score over the threshold, optionally a minimum grade) and
   recycled -> mql (threshold crossed again, with activity after the recycle date).

@@ -8,7 +8,6 @@ from typing import Any
 
 from leadstage.connectors.base import MAX_FIELD_CHARS, RecordError, clean_field
 from leadstage.connectors.hubspot.settings import ACTIVITY_ROLLUPS, EVENT_ATTRIBUTES
-from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 
 
@@ -94,7 +93,7 @@ def to_contact(
     return Contact(
         id=record_id,
         updated_at=updated,
-        fields=with_derived(fields),
+        fields=fields,
         written=written,
         created_at=created,
         activity_marker=marker,

@@ -8,7 +8,6 @@ from typing import Any
 
 from leadstage.connectors.base import RecordError, clean_field
 from leadstage.connectors.salesforce.settings import ID_PATTERN
-from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 from leadstage.mapping.values import OUTPUT_KINDS, OutputKind
 
@@ -90,7 +89,7 @@ def to_contact(
     return Contact(
         id=record_id,
         updated_at=updated,
-        fields=with_derived(fields),
+        fields=fields,
         written=written,
         created_at=_required_time(record_id, record.get("CreatedDate"), "CreatedDate")
         if record.get("CreatedDate")

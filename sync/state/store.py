@@ -15,7 +15,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from leadstage.connectors.base import SweepKind, SweepPosition, chunked
-from leadstage.mapping.derived import with_derived
 from leadstage.mapping.model import Contact, Stage, StageState
 from leadstage.sync.state import schema as t
 from leadstage.sync.state.activities import ActivityLog
@@ -50,7 +49,7 @@ class StoredContact:
         return Contact(
             id=self.contact_id,
             updated_at=self.crm_updated_at or now,
-            fields=with_derived(dict(self.fields)),  # stores written before a derived field existed lack it
+            fields=self.fields,
             written=self.written,
             activity_marker=self.activity_marker,
         )

@@ -1,4 +1,4 @@
-"""BANT grade (DESIGN "Scoring rules"): a criterion holds when any of its rules holds; cut-offs give A-D."""
+"""BANT grade (README, "What it is"): a criterion holds when any of its rules holds; cut-offs give A-D."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leadstage.mapping.derived import email_domain, with_derived
+from leadstage.mapping.derived import derived_fields, email_domain
 from leadstage.mapping.evaluate import evaluate
 from leadstage.mapping.model import Contact
 from leadstage.sync.config import load_settings
@@ -33,18 +33,11 @@ def test_the_email_domain_is_what_follows_the_last_at_lower_cased(email, domain)
     assert email_domain(email) == domain
 
 
-def test_derived_fields_are_added_only_where_their_source_is_present():
-    assert with_derived({"email": "a@Acme.io", "job_title": "CEO"}) == {
-        "email": "a@Acme.io",
-        "job_title": "CEO",
-        "email_domain": "acme.io",
-    }
-    assert with_derived({"job_title": "CEO"}) == {"job_title": "CEO"}
-    assert with_derived({"email": "not an address"}) == {"email": "not an address"}
-
-
-def test_a_crm_field_mapped_to_the_same_name_wins():
-    assert with_derived({"email": "a@acme.io", "email_domain": "acme-group.com"})["email_domain"] == "acme-group.com"
+def test_derived_fields_are_only_those_a_source_is_present_for():
+    assert derived_fields({"email": "a@Acme.io", "job_title": "CEO"}) == {"email_domain": "acme.io"}
+    assert derived_fields({"job_title": "CEO"}) == {}
+    assert derived_fields({"email": "not an address"}) == {}
+    assert derived_fields({"email": "a@acme.io", "email_domain": "acme-group.com"}) == {}  # the CRM's value wins
 
 
 def test_a_contact_carries_its_derived_fields_whoever_built_it():
@@ -66,7 +59,7 @@ def test_a_contact_keeps_a_crm_value_under_a_derived_name_and_adds_nothing_witho
     assert Contact(id="1", updated_at=NOW, fields={"job_title": "CEO"}).fields == {"job_title": "CEO"}
     assert Contact(id="1", updated_at=NOW, fields={"email": "not an address"}).fields == {"email": "not an address"}
     assert Contact(id="1", updated_at=NOW, fields={"email": "a@acme.io"}) == Contact(
-        id="1", updated_at=NOW, fields=with_derived({"email": "a@acme.io"})
+        id="1", updated_at=NOW, fields={"email": "a@acme.io", "email_domain": "acme.io"}
     )
 
 

@@ -1,4 +1,4 @@
-"""The score, rule kind by rule kind (DESIGN "Scoring rules"): fit, decayed engagement, caps, weights."""
+"""The score, rule kind by rule kind (README, "What it is"): fit, decayed engagement, caps, weights."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The funnel stage machine, rule by rule (DESIGN "Stage rules")."""
+"""The funnel stage machine, rule by rule (README, "What it is")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Temperature (DESIGN "Scoring rules"): hot, warm or cold from the engagement points within each window."""
+"""Temperature (README, "What it is"): hot, warm or cold from the engagement points within each window."""
 
 from __future__ import annotations
 
