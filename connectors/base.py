@@ -82,6 +82,18 @@ def clean_field(record_id: str, what: str, value: object) -> str | None:
     return text
 
 
+def required_time(record_id: str, raw: object, what: str, parse: Callable[[object], datetime | None]) -> datetime:
+    """A date a record must have, read by the CRM's ``parse``; RecordError when it is missing or no date at all
+    (OverflowError and OSError too: a timestamp beyond any calendar, such as 99999999999999999999)."""
+    try:
+        moment = parse(raw)
+    except (ValueError, OverflowError, OSError, TypeError):
+        raise RecordError(record_id, f"{what} is not a valid date: {str(raw)[:40]!r}") from None
+    if moment is None:
+        raise RecordError(record_id, f"{what} is missing")
+    return moment
+
+
 T = TypeVar("T")
 
 

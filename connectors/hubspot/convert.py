@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from leadstage.connectors.base import MAX_FIELD_CHARS, RecordError, clean_field
+from leadstage.connectors.base import MAX_FIELD_CHARS, RecordError, clean_field, required_time
 from leadstage.connectors.hubspot.settings import ACTIVITY_ROLLUPS, EVENT_ATTRIBUTES
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 
@@ -40,13 +40,7 @@ def merged_ids(obj: Mapping[str, Any]) -> list[str]:
 
 
 def _required_time(record_id: str, raw: Any, what: str) -> datetime:
-    try:
-        moment = parse_time(raw)
-    except (ValueError, OverflowError, OSError, TypeError):  # OSError: a timestamp beyond the platform's range
-        raise RecordError(record_id, f"{what} is not a valid date: {str(raw)[:40]!r}") from None
-    if moment is None:
-        raise RecordError(record_id, f"{what} is missing")
-    return moment
+    return required_time(record_id, raw, what, parse_time)
 
 
 def stage_dates(

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from leadstage.connectors.base import RecordError, clean_field
+from leadstage.connectors.base import RecordError, clean_field, required_time
 from leadstage.connectors.salesforce.settings import ID_PATTERN
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 from leadstage.mapping.values import OUTPUT_KINDS, OutputKind
@@ -39,14 +39,8 @@ def text_value(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _required_time(record_id: str, value: Any, what: str) -> datetime:
-    try:
-        moment = parse_time(value)
-    except (ValueError, OverflowError, TypeError):
-        raise RecordError(record_id, f"{what} is not a valid date: {str(value)[:40]!r}") from None
-    if moment is None:
-        raise RecordError(record_id, f"{what} is missing")
-    return moment
+def _required_time(record_id: str, raw: Any, what: str) -> datetime:
+    return required_time(record_id, raw, what, parse_time)
 
 
 def stage_dates(
