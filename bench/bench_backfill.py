@@ -2,7 +2,7 @@
 
     python bench/bench_backfill.py URL --crm hubspot [--engagement-types meetings,calls --no-web-events] --json OUT
 
-It runs ``leadstage backfill``'s code path (``sync.backfill.run_backfill``: the portal lease, the backfill's own
+It runs ``leadstage backfill``'s code path (``sync.run.backfill.run_backfill``: the portal lease, the backfill's own
 sweep position, every contact modified in a window holding all of them) on the real clock, with the shipped
 example config pointed at the sandbox and no rate limit, and writes: contacts, seconds, API calls, the run's
 status, this process's peak RSS (VmHWM) at the end, and the CPU seconds (user + system) it spent in the backfill.
@@ -47,7 +47,7 @@ def main() -> None:
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        summary = run_backfill(work.settings, work.portal, work.connector, work.store, clock.now, window)
+        summary = run_backfill(work.settings, work.portal, work.connector, work.store, clock, window)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
