@@ -153,6 +153,34 @@ class ActivityPage:
     position: SweepPosition
 
 
+# A person's company (HubSpot's primary associated company, a Salesforce Contact's Account) is named in the
+# contact's fields by its CRM id, and its own fields are canonical fields under this prefix: company.industry...
+COMPANY_ID = "company_id"
+COMPANY_PREFIX = "company."
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyFields:
+    """Companies read: canonical fields (``company.industry``...) by CRM id, and the ones that could not be read,
+    with why (their contacts go to the dead-letter table rather than being scored without their company)."""
+
+    found: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: CompanyFields) -> None:
+        self.found.update(other.found)
+        self.unreadable.update(other.unreadable)
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyPage:
+    """Companies (accounts) changed in a window, and the position to store once they are processed."""
+
+    companies: Mapping[str, Mapping[str, str]]
+    position: SweepPosition
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class Update:
     """Values to write to one contact, under canonical output names.
@@ -228,6 +256,9 @@ class Connector(Protocol):
     crm: str
     write_batch: int
     """Updates a run may gather before writing them (1: write each page as it comes)."""
+    companies_with_contacts: bool
+    """True when each contact arrives with its company's fields (Salesforce reads an Account's fields in the same
+    query); False when they are read apart (HubSpot: ``read_companies``)."""
 
     def check(self) -> CheckReport:
         """Reach the CRM and report which of our output fields are missing."""
@@ -259,6 +290,14 @@ class Connector(Protocol):
 
     def pull_activity_stream(self, position: SweepPosition) -> Iterator[ActivityPage]:
         """Portal-wide activities that occurred in ``[since, until)`` (web events and the like)."""
+        ...
+
+    def read_companies(self, ids: Sequence[str]) -> CompanyFields:
+        """The canonical fields (``company.industry``...) of these companies, in batched calls; unknown ids left out."""
+        ...
+
+    def pull_companies(self, position: SweepPosition) -> Iterator[CompanyPage]:
+        """Pages of the companies modified in ``[since, until)`` (their contacts are evaluated again)."""
         ...
 
     def write(self, updates: Sequence[Update]) -> WriteResult:

@@ -83,6 +83,7 @@ class HubSpotCalls:
         self.properties = crm.properties.core_api
         self.property_groups = crm.properties.groups_api
         self.objects_batch = crm.objects.batch_api
+        self.objects_search = crm.objects.search_api
         self.associations = crm.associations.v4.batch_api
         self.events = client.events.events_api
         self._limiter = limiter

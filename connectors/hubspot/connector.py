@@ -20,6 +20,8 @@ from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, PublicO
 from leadstage.connectors.base import (
     ActivityPage,
     CheckReport,
+    CompanyFields,
+    CompanyPage,
     ContactPage,
     OutputField,
     RecordError,
@@ -37,6 +39,7 @@ from leadstage.connectors.base import (
 )
 from leadstage.connectors.hubspot import settings as hs
 from leadstage.connectors.hubspot.client import HubSpotCalls, HubSpotRequestError, Json
+from leadstage.connectors.hubspot.companies import Companies
 from leadstage.connectors.hubspot.convert import (
     epoch_ms,
     format_time,
@@ -57,10 +60,12 @@ class HubSpotConnector:
 
     crm = "hubspot"
     write_batch = 1  # batch updates take 100 records: every page is written as it comes
+    companies_with_contacts = False  # read apart, in batches, only those the state store lacks (companies.py)
 
     def __init__(self, settings: hs.HubSpotSettings, calls: HubSpotCalls) -> None:
         self.settings = settings
         self._calls = calls
+        self._companies = Companies(settings, calls)
         self.outputs = output_fields(lambda name: f"{settings.property_prefix}{name}")
         self.output_map = {field.name: field.crm_name for field in self.outputs}
         # Our outputs, plus the canonical input fields a profile may promote (lifecycle_stage -> lifecyclestage).
@@ -245,6 +250,13 @@ class HubSpotConnector:
                 continue
             contacts.append(contact)
         return contacts, rejected, merged
+
+    # -- companies --------------------------------------------------------------------------------------------
+    def read_companies(self, ids: Sequence[str]) -> CompanyFields:
+        return self._companies.read(ids)
+
+    def pull_companies(self, position: SweepPosition) -> Iterator[CompanyPage]:
+        return self._companies.pull_changed(position)
 
     # -- activities -------------------------------------------------------------------------------------------
     def fetch_activities(self, contact_ids: Sequence[str], reuse: Collection[Activity] = ()) -> list[Activity]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from leadstage.connectors.base import MAX_FIELD_CHARS, RecordError, clean_field, required_time
+from leadstage.connectors.base import COMPANY_PREFIX, MAX_FIELD_CHARS, RecordError, clean_field, required_time
 from leadstage.connectors.hubspot.settings import ACTIVITY_ROLLUPS, EVENT_ATTRIBUTES
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 
@@ -93,6 +93,22 @@ def to_contact(
         activity_marker=marker,
         stage_dates=stage_dates(record_id, properties, date_fields) if date_fields else {},
     )
+
+
+def to_company(obj: Mapping[str, Any], company_fields: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """A HubSpot company as its id and canonical company fields (``company.industry``...)."""
+    record_id = str(obj.get("id") or "") if isinstance(obj, Mapping) else ""
+    if not record_id.isdigit():
+        raise RecordError(record_id[:40] or "?", "the company has no valid id")
+    properties = obj.get("properties")
+    if not isinstance(properties, Mapping):
+        raise RecordError(record_id, "the company has no properties")
+    fields: dict[str, str] = {}
+    for crm_name, name in company_fields.items():
+        value = clean_field(record_id, f"company property {crm_name}", properties.get(crm_name))
+        if value is not None:
+            fields[COMPANY_PREFIX + name] = value
+    return record_id, fields
 
 
 def _engagement_kind(object_type: str, properties: Mapping[str, Any]) -> str:

@@ -30,6 +30,8 @@ DEFAULT_RATE_INTERVAL_S = 10.0
 SEARCH_RATE_PER_SECOND = 5
 
 CONTACT_OBJECT = "contacts"
+COMPANY_OBJECT = "companies"
+COMPANY_MODIFIED_PROPERTY = "hs_lastmodifieddate"
 CREATED_PROPERTY = "createdate"
 MODIFIED_PROPERTY = "lastmodifieddate"
 ID_PROPERTY = "hs_object_id"
@@ -80,6 +82,21 @@ DEFAULT_FIELD_MAP: Mapping[str, str] = MappingProxyType(
         "lifecyclestage": "lifecycle_stage",
         "hs_lead_status": "lead_status",
         "num_associated_deals": "deals",
+        # The primary associated company (read-only, kept by HubSpot from the primary association): no extra call.
+        "associatedcompanyid": "company_id",
+    }
+)
+
+# HubSpot company property -> canonical company field (``company.`` + the name).
+DEFAULT_COMPANY_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "name": "name",
+        "domain": "domain",
+        "industry": "industry",
+        "numberofemployees": "employees",
+        "annualrevenue": "annual_revenue",
+        "country": "country",
+        "city": "city",
     }
 )
 
@@ -163,3 +180,5 @@ class HubSpotSettings:
     page_size: int = DEFAULT_PAGE_SIZE
     # Per stage, the date properties that say when a contact entered it (the first holding a date wins).
     stage_dates: Mapping[Stage, tuple[str, ...]] = field(default_factory=dict)
+    # HubSpot company property -> canonical company field name (without the ``company.`` prefix).
+    company_fields: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_COMPANY_FIELDS))

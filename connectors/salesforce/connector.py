@@ -38,9 +38,12 @@ from leadstage.connectors.salesforce import soql
 from leadstage.connectors.salesforce.activities import SalesforceActivities
 from leadstage.connectors.salesforce.bulk import BulkJobs
 from leadstage.connectors.salesforce.client import SalesforceCalls
+from leadstage.connectors.salesforce.companies import SalesforceCompanies
 from leadstage.connectors.salesforce.convert import text_value, to_contact, typed_value
 from leadstage.connectors.salesforce.paging import BulkCursor, Keyset, all_records
 from leadstage.connectors.salesforce.settings import (
+    ACCOUNT_OBJECT,
+    ACCOUNT_RELATIONSHIP,
     COLLECTION_LIMIT,
     IN_LIST_CHUNK,
     LOCK_RETRIES,
@@ -61,10 +64,12 @@ _FIELD_TYPES = {
 }
 
 
-class SalesforceConnector(SalesforceActivities):
+class SalesforceConnector(SalesforceActivities, SalesforceCompanies):
     """Connector for one Salesforce org (see connectors.base.Connector)."""
 
     crm = "salesforce"
+    # A Lead carries its company's fields itself; a Contact's Account fields come in the same query.
+    companies_with_contacts = True
 
     def __init__(
         self,
@@ -88,7 +93,11 @@ class SalesforceConnector(SalesforceActivities):
         if settings.object_name == "Lead":
             extra.append("ConvertedContactId")
         dated = [name for names in settings.stage_dates.values() for name in names]
-        self.read_fields = sorted({*settings.field_map, *self.output_map.values(), *extra, *dated})
+        self.via_account = settings.object_name == "Contact"
+        company = [f"{ACCOUNT_RELATIONSHIP}.{name}" for name in settings.company_fields] if self.via_account else []
+        if not self.via_account:
+            company = list(settings.company_fields)
+        self.read_fields = sorted({*settings.field_map, *self.output_map.values(), *extra, *dated, *company})
 
     # -- the query helpers ----------------------------------------------------------------------------------
     def _query(self, statement: str, include_deleted: bool = False) -> list[Json]:
@@ -132,7 +141,11 @@ class SalesforceConnector(SalesforceActivities):
             if object_name == self.settings.object_name:
                 # A field the query names that the object lacks fails every query: list them all.
                 outputs = set(self.output_map.values())
-                absent = [name for name in self.read_fields if name not in present and name not in outputs]
+                own = [name for name in self.read_fields if "." not in name]
+                absent = [name for name in own if name not in present and name not in outputs]
+                if self.via_account:
+                    account = self._describe(ACCOUNT_OBJECT)
+                    absent += [f"Account.{name}" for name in self.settings.company_fields if name not in account]
         signals: dict[str, list[str]] = {}
         if self.settings.object_name == "Lead":
             statuses = self._query("SELECT ApiName, IsConverted, IsDefault FROM LeadStatus")
@@ -237,7 +250,16 @@ class SalesforceConnector(SalesforceActivities):
         rejected: list[RecordFailure] = []
         for record in records:
             try:
-                contacts.append(to_contact(record, self.settings.field_map, self.output_map, self.settings.stage_dates))
+                contacts.append(
+                    to_contact(
+                        record,
+                        self.settings.field_map,
+                        self.output_map,
+                        self.settings.stage_dates,
+                        self.settings.company_fields,
+                        self.via_account,
+                    )
+                )
             except RecordError as error:
                 rejected.append(RecordFailure(error.record_id, error.reason))
             except Exception as error:  # whatever else is wrong with one record fails that record alone

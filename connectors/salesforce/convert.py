@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from leadstage.connectors.base import RecordError, clean_field, required_time
-from leadstage.connectors.salesforce.settings import ID_PATTERN
+from leadstage.connectors.base import COMPANY_PREFIX, RecordError, clean_field, required_time
+from leadstage.connectors.salesforce.settings import ACCOUNT_RELATIONSHIP, ID_PATTERN
 from leadstage.mapping.model import Activity, ActivityKind, Contact, Stage, StageDate
 from leadstage.mapping.values import OUTPUT_KINDS, OutputKind
 
@@ -56,13 +56,39 @@ def stage_dates(
     return found
 
 
+def company_fields(record_id: str, source: Mapping[str, Any] | None, fields: Mapping[str, str]) -> dict[str, str]:
+    """Canonical company fields (``company.industry``...) from ``source``: a Lead itself, a Contact's nested
+    Account, or an Account (``fields`` maps their field names to the canonical ones)."""
+    if not isinstance(source, Mapping):
+        return {}
+    found: dict[str, str] = {}
+    for sf_name, name in fields.items():
+        value = clean_field(record_id, f"field {sf_name}", text_value(source.get(sf_name)))
+        if value is not None:
+            found[COMPANY_PREFIX + name] = value
+    return found
+
+
+def account_of(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A Contact's Account as the query answered it: nested (REST) or as ``Account.Field`` columns (Bulk API CSV)."""
+    nested = record.get(ACCOUNT_RELATIONSHIP)
+    if isinstance(nested, Mapping):
+        return nested
+    prefix = ACCOUNT_RELATIONSHIP + "."
+    flat = {key.removeprefix(prefix): value for key, value in record.items() if key.startswith(prefix)}
+    return flat or None
+
+
 def to_contact(
     record: Mapping[str, Any],
     field_map: Mapping[str, str],
     output_map: Mapping[str, str],
     date_fields: Mapping[Stage, Sequence[str]] | None = None,
+    company: Mapping[str, str] | None = None,
+    via_account: bool = False,
 ) -> Contact:
-    """A Lead or Contact record as a canonical Contact."""
+    """A Lead or Contact record as a canonical Contact, with its company's fields: ``company`` maps the Lead's own
+    fields, or (``via_account``) the Contact's nested Account's, to canonical names."""
     record_id = str(record.get("Id") or "")
     if not ID_PATTERN.match(record_id):
         raise RecordError(record_id or "?", "the record has no valid id")
@@ -77,6 +103,8 @@ def to_contact(
     converted_to = record.get("ConvertedContactId")
     if converted_to:
         fields["converted_contact_id"] = str(converted_to)
+    if company:
+        fields.update(company_fields(record_id, account_of(record) if via_account else record, company))
     written = {
         name: text for name, sf_name in output_map.items() if (text := text_value(record.get(sf_name))) is not None
     }

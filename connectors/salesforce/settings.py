@@ -61,7 +61,37 @@ CONTACT_FIELDS: Mapping[str, str] = MappingProxyType(
         "LeadSource": "lead_source",
         "OwnerId": "owner_id",
         "HasOptedOutOfEmail": "unsubscribed",
+        "AccountId": "company_id",
     }
+)
+
+# Where a record's company fields come from (canonical ``company.`` + the name): a Lead carries its company's on
+# itself; a Contact's are its Account's, read through the ``Account`` relationship in the same query.
+ACCOUNT_OBJECT = "Account"
+ACCOUNT_RELATIONSHIP = "Account"
+LEAD_COMPANY_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "Company": "name",
+        "Industry": "industry",
+        "NumberOfEmployees": "employees",
+        "AnnualRevenue": "annual_revenue",
+        "Country": "country",
+        "City": "city",
+    }
+)
+ACCOUNT_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "Name": "name",
+        "Website": "domain",
+        "Industry": "industry",
+        "NumberOfEmployees": "employees",
+        "AnnualRevenue": "annual_revenue",
+        "BillingCountry": "country",
+        "BillingCity": "city",
+    }
+)
+DEFAULT_COMPANY_FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {"Lead": LEAD_COMPANY_FIELDS, "Contact": ACCOUNT_FIELDS}
 )
 
 DEFAULT_FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType({"Lead": LEAD_FIELDS, "Contact": CONTACT_FIELDS})
@@ -101,3 +131,5 @@ class SalesforceSettings:
     page_limit: int = QUERY_PAGE_LIMIT
     # Per stage, the date fields that say when a record entered it (the first holding a date wins).
     stage_dates: Mapping[Stage, tuple[str, ...]] = field(default_factory=dict)
+    # Company field -> canonical company field name (without ``company.``): the Lead's own fields, or the Account's.
+    company_fields: Mapping[str, str] = field(default_factory=lambda: dict(LEAD_COMPANY_FIELDS))

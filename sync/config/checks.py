@@ -11,11 +11,13 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from leadstage.connectors.base import COMPANY_PREFIX
+from leadstage.connectors.hubspot.settings import DEFAULT_COMPANY_FIELDS as DEFAULT_COMPANY_PROPERTIES
 from leadstage.connectors.hubspot.settings import DEFAULT_FIELD_MAP
-from leadstage.connectors.salesforce.settings import DEFAULT_FIELDS
+from leadstage.connectors.salesforce.settings import DEFAULT_COMPANY_FIELDS, DEFAULT_FIELDS
 from leadstage.mapping.derived import DERIVED
 from leadstage.mapping.model import ACTIVITY_ATTRIBUTES
-from leadstage.sync.config.portals import PortalSection
+from leadstage.sync.config.portals import PortalSection, company_field_map
 from leadstage.sync.config.scoring import BantSection, ConditionSpec, ScoringSection, TemperatureSection
 from leadstage.sync.config.stages import StagesSection
 
@@ -25,17 +27,25 @@ CRM_NAMES: dict[str, tuple[str, str]] = {
     **{crm: (name, "HubSpot") for crm, name in DEFAULT_FIELD_MAP.items()},
     **{crm: (name, "Salesforce") for fields in DEFAULT_FIELDS.values() for crm, name in fields.items()},
 }
-ALL_CANONICAL = frozenset(name for name, _ in CRM_NAMES.values()) | frozenset(DERIVED) | {CONVERTED_CONTACT}
+ALL_CANONICAL = (
+    frozenset(name for name, _ in CRM_NAMES.values())
+    | frozenset(DERIVED)
+    | {CONVERTED_CONTACT}
+    | {COMPANY_PREFIX + name for name in DEFAULT_COMPANY_PROPERTIES.values()}
+    | {COMPANY_PREFIX + name for fields in DEFAULT_COMPANY_FIELDS.values() for name in fields.values()}
+)
 DEFAULT_LOOKBACK_DAYS = 180.0
 
 
 def portal_fields(section: PortalSection) -> frozenset[str]:
-    """The canonical fields this portal reads: its CRM's standard ones, its own mapping, and the derived ones."""
+    """The canonical fields this portal reads: its CRM's standard ones, its own mapping, the derived ones, and its
+    company's (``company.industry``...)."""
     if section.crm == "hubspot":
         standard = set(DEFAULT_FIELD_MAP.values())
     else:
         standard = set(DEFAULT_FIELDS[section.object].values()) | {CONVERTED_CONTACT}
-    return frozenset(standard | set(section.fields) | set(DERIVED))
+    company = {COMPANY_PREFIX + name for name in company_field_map(section).values()}
+    return frozenset(standard | set(section.fields) | set(DERIVED) | company)
 
 
 def _suggestion(name: str, known: Sequence[str]) -> str:

@@ -16,10 +16,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from leadstage.connectors.hubspot.settings import DEFAULT_BASE_URL, DEFAULT_FIELD_MAP, DEFAULT_WEB_EVENTS
+from leadstage.connectors.hubspot.settings import DEFAULT_COMPANY_FIELDS as DEFAULT_COMPANY_PROPERTIES
 from leadstage.connectors.salesforce.settings import (
     DEFAULT_API_VERSION,
     DEFAULT_BULK_THRESHOLD,
     DEFAULT_CAMPAIGN_KINDS,
+    DEFAULT_COMPANY_FIELDS,
     DEFAULT_FIELDS,
     DEFAULT_LOGIN_URL,
 )
@@ -102,6 +104,8 @@ class PortalSection(Section):
     rate_share: Annotated[float, Field(gt=0, le=1)] = 0.9
     page_size: Annotated[int, Field(ge=1, le=10_000)] = 1_000  # contacts evaluated and committed together
     fields: dict[str, str] = {}
+    # More company (Salesforce: Account) fields, as canonical name = CRM field: rules name them company.<name>.
+    company_fields: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], str] = {}
     # Schedule (leadstage daemon): an incremental sync every N minutes, or on a cron expression (UTC); a
     # rescore (decay, SLA) every N hours, 0 for never.
     sync_every_minutes: Annotated[float, Field(gt=0, le=7 * 24 * 60)] = 5.0
@@ -279,6 +283,15 @@ def salesforce_field_map(section: PortalSection) -> dict[str, str]:
     defaults = DEFAULT_FIELDS[section.object]
     mapping = {sf: name for sf, name in defaults.items() if name not in section.fields}
     mapping.update({sf: name for name, sf in section.fields.items()})
+    return mapping
+
+
+def company_field_map(section: PortalSection) -> dict[str, str]:
+    """CRM company field -> canonical company field name (without ``company.``): the CRM's standard ones (HubSpot
+    company properties; a Salesforce Contact's Account fields, or a Lead's own), with ``company_fields`` on top."""
+    defaults = DEFAULT_COMPANY_PROPERTIES if section.crm == "hubspot" else DEFAULT_COMPANY_FIELDS[section.object]
+    mapping = {crm: name for crm, name in defaults.items() if name not in section.company_fields}
+    mapping.update({crm: name for name, crm in section.company_fields.items()})
     return mapping
 
 

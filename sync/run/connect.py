@@ -14,6 +14,7 @@ from leadstage.connectors.salesforce.settings import QUERY_PAGE_LIMIT, Salesforc
 from leadstage.sync.config import PortalSettings, Settings
 from leadstage.sync.config.errors import ConfigError
 from leadstage.sync.config.portals import (
+    company_field_map,
     hubspot_field_map,
     hubspot_web_events,
     read_salesforce_secrets,
@@ -74,6 +75,7 @@ def build_connector(
             if "page_size" in section.model_fields_set
             else QUERY_PAGE_LIMIT,
             stage_dates=portal.stage_dates,
+            company_fields=company_field_map(section),
         )
         calls = SalesforceCalls(
             auth, section.api_version, limiter, policy, timeouts, section.quota_share, on_secret=register_secret
@@ -96,6 +98,7 @@ def build_connector(
         web_events=hubspot_web_events(section),
         page_size=section.page_size,
         stage_dates=portal.stage_dates,
+        company_fields=company_field_map(section),
     )
     calls_hs = HubSpotCalls(token, section.base_url, limiter, search_limiter, policy, timeouts, clock.monotonic)
     return HubSpotConnector(hub, calls_hs)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from leadstage.connectors.base import (
+    COMPANY_ID,
     Connector,
     ConnectorError,
     QuotaExhausted,
@@ -31,10 +32,12 @@ from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact, Transition
 from leadstage.mapping.stages import UnknownSignal
 from leadstage.mapping.validate import problems
+from leadstage.sync.run.companies import CompanyRows, attach_companies, with_company
 from leadstage.sync.run.diff import diff
 from leadstage.sync.run.failpoints import failpoint
 from leadstage.sync.run.types import (
     BACKFILL_STREAM,
+    COMPANIES_STREAM,
     CONTACTS_STREAM,
     DIRTY_BATCH,
     ENGAGEMENTS_SETTLE,
@@ -134,6 +137,8 @@ class SyncRun:
                 self._sweep_contacts()
             if not self.stopped:
                 self._evaluate_dirty()
+            if not self.stopped and self.options.backfill is None:
+                self._sweep_companies()
 
     def _record_crash(self, crash: Exception) -> None:
         """A bug or a lost state store: record the run as crashed (if the store still answers), with why."""
@@ -188,10 +193,55 @@ class SyncRun:
                     contacts, rejected = contacts[: max(room, 0)], ()
                     at = replace(at, after=contacts[-1].id if contacts else position.after, done=False)
                     self.stopped = True
-            self._process(contacts, rejected, at, deleted=page.deleted_ids)
+            self._process_read(contacts, rejected, at, deleted=page.deleted_ids)
             if self._stop_requested():
                 break
         self._flush()
+
+    def _process_read(
+        self,
+        contacts: Sequence[Contact],
+        rejected: Sequence[RecordFailure],
+        position: SweepPosition | None,
+        deleted: Sequence[str] = (),
+    ) -> None:
+        """A page read from the CRM: the contacts get their companies' fields, then the page is processed."""
+        joined = attach_companies(self.portal, contacts, self.connector, self.store)
+        failures = [*rejected, *joined.failures]
+        self._process(joined.contacts, failures, position, deleted=deleted, companies=joined.companies)
+
+    # -- companies ------------------------------------------------------------------------------------------
+    def _sweep_companies(self) -> None:
+        """Companies modified since the last run: their contacts are evaluated again with the new values (those
+        this run evaluated already are left alone). The first run only notes where to start."""
+        stored = self.store.load_position(self.portal, COMPANIES_STREAM)
+        now = self.now()
+        if stored is None:
+            if not self.options.dry_run:
+                with self.store.transaction() as conn:
+                    start = SweepPosition(SweepKind.INCREMENTAL, until=now, since=now, done=True)
+                    self.store.save_position(conn, self.portal, COMPANIES_STREAM, start, now)
+            return
+        position = stored if not stored.done else self._next_position(COMPANIES_STREAM, full=False)
+        for page in self.connector.pull_companies(position):
+            ids = [*page.companies, *page.unreadable]
+            members = self.store.load_contacts(self.portal, self.store.contacts_of_companies(self.portal, ids))
+            contacts: list[Contact] = []
+            failures: list[RecordFailure] = []
+            for stored_contact in members.values():
+                company_id = str(stored_contact.fields.get(COMPANY_ID))
+                if company_id in page.unreadable:
+                    reason = f"its company {company_id} cannot be read: {page.unreadable[company_id]}"
+                    failures.append(RecordFailure(stored_contact.contact_id, reason))
+                else:
+                    contacts.append(with_company(stored_contact.as_contact(now), page.companies[company_id]))
+            self._process(contacts, failures, None, fetch=False, companies=dict(page.companies))
+            self._flush()
+            if not self.options.dry_run:
+                with self.store.transaction() as conn:
+                    self.store.save_position(conn, self.portal, COMPANIES_STREAM, page.position, self.now())
+            if self._stop_requested():
+                return
 
     def _rescore_stored(self) -> None:
         """Evaluate every stored contact again from the state store alone: no reads from the CRM.
@@ -215,7 +265,7 @@ class SyncRun:
         """Read these contacts from the CRM in batches and evaluate them (no sweep position moves)."""
         for start in range(0, len(ids), DIRTY_BATCH):
             page = self.connector.read_contacts(ids[start : start + DIRTY_BATCH])
-            self._process(page.contacts, page.rejected, None)
+            self._process_read(page.contacts, page.rejected, None)
             if self._stop_requested():
                 break
         self._flush()
@@ -227,8 +277,10 @@ class SyncRun:
         position: SweepPosition | None,
         fetch: bool = True,
         deleted: Sequence[str] = (),
+        companies: CompanyRows | None = None,
     ) -> None:
-        """Evaluate one page, write its real changes, and commit it (see the module docstring)."""
+        """Evaluate one page, write its real changes, and commit it (see the module docstring); ``companies`` are
+        the companies read with it, remembered in the same transaction."""
         now = self.now()
         letters = [DeadLetter(f.contact_id, "read", f.reason, {}, f.retryable) for f in rejected]
         self.counts.pulled += len(contacts) + len(rejected)
@@ -274,6 +326,8 @@ class SyncRun:
             self.store.add_transitions(conn, self.portal, transitions, self.run_id)
             self.store.add_dead_letters(conn, self.portal, letters, self.run_id, now)
             self.store.forget_contacts(conn, self.portal, deleted)
+            if companies:
+                self.store.save_companies(conn, self.portal, companies, self.run_id, now)
             if not updates and not self._pending and position is not None:
                 self.store.save_position(conn, self.portal, self.options.stream, position, now)
         self.counts.transitions += len(transitions)

@@ -11,6 +11,7 @@ from leadstage.connectors.base import SweepPosition
 CONTACTS_STREAM = "contacts"
 BACKFILL_STREAM = "backfill"
 EVENTS_STREAM = "events"
+COMPANIES_STREAM = "companies"
 DIRTY_BATCH = 100
 RESCORE_BATCH = 200
 # When a contact's engagements are fetched again (its activity rollups moved), the ones that occurred longer ago

@@ -133,4 +133,10 @@ def _to_v2(conn: Connection) -> None:
     _index(t.stage_history, "uq_stage_history_transition").create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _to_v2}
+def _to_v3(conn: Connection) -> None:
+    """v3: each contact's company, and the companies table (created with the other new tables)."""
+    _add_column(conn, t.contacts.c.company_id)
+    _index(t.contacts, "ix_contact_state_company").create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _to_v2, 3: _to_v3}

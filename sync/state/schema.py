@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 # The version of the tables below; ``state_migrate`` creates them or brings an older store up to it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ID = String(64)
 PORTAL = String(100)
 
@@ -87,6 +87,21 @@ contacts = Table(
     Column("temperature", String(8)),
     Column("last_run_id", Integer),
     Column("evaluated_at", UTCDateTime),
+    # The contact's company (HubSpot company, Salesforce Account): its contacts are evaluated again when it changes.
+    # v3.
+    Column("company_id", ID),
+    Index("ix_contact_state_company", "portal", "company_id"),
+)
+
+# The companies (accounts) contacts belong to, as last read: canonical fields (company.industry...). v3.
+companies = Table(
+    "companies",
+    metadata,
+    Column("portal", PORTAL, primary_key=True),
+    Column("company_id", ID, primary_key=True),
+    Column("fields", JSON, nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+    Column("run_id", Integer),
 )
 
 activities = Table(

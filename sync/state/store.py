@@ -14,10 +14,11 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, eve
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from leadstage.connectors.base import SweepKind, SweepPosition, chunked
+from leadstage.connectors.base import COMPANY_ID, SweepKind, SweepPosition, chunked
 from leadstage.mapping.model import Contact, Stage, StageState
 from leadstage.sync.state import schema as t
 from leadstage.sync.state.activities import ActivityLog
+from leadstage.sync.state.companies import CompanyLog
 from leadstage.sync.state.history import HistoryAndLetters
 from leadstage.sync.state.migrate import SchemaTooNew, ensure_schema
 from leadstage.sync.state.runs import RunLog
@@ -99,7 +100,7 @@ class StateStoreError(Exception):
     written by a newer leadstage. The message never holds a password."""
 
 
-class StateStore(RunLog, ActivityLog, HistoryAndLetters):
+class StateStore(RunLog, ActivityLog, CompanyLog, HistoryAndLetters):
     """All reads and writes of leadstage's own state."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
@@ -189,6 +190,7 @@ class StateStore(RunLog, ActivityLog, HistoryAndLetters):
                 "temperature": r.temperature,
                 "last_run_id": run_id,
                 "evaluated_at": now,
+                "company_id": r.fields.get(COMPANY_ID),
             }
             for r in records
         ]
