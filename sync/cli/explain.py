@@ -63,10 +63,14 @@ def render(console: Console, data: dict[str, Any]) -> None:
     say(f"score {score['score']} (MQL threshold {score['threshold']}): {score['formula']}")
 
     fit = Table(title="fit rules that fired", title_justify="left")
-    for column in ("rule", "field", "value seen", "points"):
+    for column in ("rule", "field", "value seen", "from", "points"):
         fit.add_column(column)
+    sources = data.get("field_sources", {})
     for rule in score["fit_rules"]:
-        fit.add_row(esc(rule["rule"]), esc(rule["field"]), esc(str(rule["value"])), f"{rule['points']:+g}")
+        where = sources.get(rule["field"], "-")
+        fit.add_row(
+            esc(rule["rule"]), esc(rule["field"]), esc(str(rule["value"])), esc(where), f"{rule['points']:+g}"
+        )
     say(fit)
 
     engagement = Table(title="engagement rules that matched", title_justify="left")

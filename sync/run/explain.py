@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from leadstage.connectors.base import Connector
+from leadstage.connectors.base import COMPANY_ID, COMPANY_PREFIX, Connector
+from leadstage.mapping.derived import DERIVED
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact
 from leadstage.mapping.values import OUTPUT_KINDS, same_value
+from leadstage.sync.run.companies import attach_companies
 from leadstage.sync.run.engine import scoring_time
 from leadstage.sync.state import StateStore, StoredContact
 
@@ -56,7 +58,10 @@ def _load(
         raise ExplainError(f"contact {contact_id} cannot be read: {page.rejected[0].reason}")
     if not page.contacts:
         raise ExplainError(f"contact {contact_id} does not exist in the CRM (deleted or merged?)")
-    contact = page.contacts[0]
+    joined = attach_companies(portal, page.contacts, connector, store)
+    if joined.failures:
+        raise ExplainError(f"contact {contact_id} cannot be evaluated: {joined.failures[0].reason}")
+    contact = joined.contacts[0]
     activities = store.load_activities(portal, [contact_id], refreshed={contact_id}).get(contact_id, [])
     activities += connector.fetch_activities([contact_id])
     return contact, activities, stored, "CRM (read just now)"
@@ -79,6 +84,7 @@ def explain(
         "source": source,
         "as_of": as_of.isoformat(),
         "fields": dict(contact.fields),
+        "field_sources": field_sources(contact),
         "activities": len(activities),
         "score": _score(evaluation, model),
         "bant": _jsonable(evaluation.bant) | {"grade": evaluation.bant.grade.value},
@@ -90,6 +96,20 @@ def explain(
             for row in store.history(portal, contact.id)
         ],
     }
+
+
+def field_sources(contact: Contact) -> dict[str, str]:
+    """Where each field's value came from: the contact's own record, its company's, or derived from another field."""
+    company_id = contact.fields.get(COMPANY_ID)
+    sources: dict[str, str] = {}
+    for name in contact.fields:
+        if name.startswith(COMPANY_PREFIX):
+            sources[name] = f"company {company_id}" if company_id else "the record's own company fields"
+        elif name in DERIVED:
+            sources[name] = f"derived from {DERIVED[name][0]}"
+        else:
+            sources[name] = "contact"
+    return sources
 
 
 def _score(evaluation: Evaluation, model: QualificationModel) -> dict[str, Any]:
