@@ -49,12 +49,20 @@ def test_processes_opening_a_new_store_at_once_all_start_and_exactly_one_creates
 
 
 def _make_version_1(url: str) -> None:
-    """A store as leadstage 0.1 left it: the tables without the v2 columns and index, version 1 recorded."""
+    """A store as leadstage 0.1 left it: without the columns, indexes and tables of v2 and v3, version 1 recorded."""
     StateStore(url).close()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX uq_stage_history_transition"))
-        for table, column in (("runs", "holder"), ("stage_history", "at_source"), ("stage_history", "transition_key")):
+        conn.execute(text("DROP INDEX ix_contact_state_company"))
+        conn.execute(text("DROP TABLE companies"))
+        dropped = (
+            ("runs", "holder"),
+            ("stage_history", "at_source"),
+            ("stage_history", "transition_key"),
+            ("contact_state", "company_id"),
+        )
+        for table, column in dropped:
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("DELETE FROM leadstage_meta"))
         conn.execute(text("INSERT INTO leadstage_meta (key, value) VALUES ('schema_version', '1')"))
@@ -77,7 +85,8 @@ def test_a_version_1_store_is_migrated_in_place_keeping_its_rows(state_url):
 
     store = StateStore(state_url)
     columns = {
-        table: {c["name"] for c in inspect(store.engine).get_columns(table)} for table in ("runs", "stage_history")
+        table: {c["name"] for c in inspect(store.engine).get_columns(table)}
+        for table in ("runs", "stage_history", "contact_state")
     }
     indexes = {index["name"] for index in inspect(store.engine).get_indexes("stage_history")}
     with store.engine.connect() as conn:
@@ -88,7 +97,8 @@ def test_a_version_1_store_is_migrated_in_place_keeping_its_rows(state_url):
 
     assert store.schema_created is False and version == str(t.SCHEMA_VERSION)
     assert "holder" in columns["runs"] and {"at_source", "transition_key"} <= columns["stage_history"]
-    assert "uq_stage_history_transition" in indexes
+    assert "uq_stage_history_transition" in indexes and "company_id" in columns["contact_state"]
+    assert "companies" in inspect(create_engine(state_url)).get_table_names()
     assert [(row["contact_id"], row["to_stage"], row["at_source"]) for row in history] == [("7", "raw", None)]
     assert run_id == 1
 
