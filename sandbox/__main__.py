@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contacts", type=int, default=DEFAULT_SEED_CONTACTS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", help="load this data file instead of seeding")
+    parser.add_argument(
+        "--firmographics-on-companies-only",
+        action="store_true",
+        help="seed contacts without the copies of their company's industry, size and revenue",
+    )
     parser.add_argument("--real-limits", action="store_true", help="190/10 s and 5 searches/s like a Pro portal")
     args = parser.parse_args(argv)
     config = SandboxConfig(
@@ -29,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.data:
         sandbox.load(args.data)
     else:
-        sandbox.seed(n_contacts=args.contacts, seed=args.seed)
+        sandbox.seed(
+            n_contacts=args.contacts, seed=args.seed, contact_firmographics=not args.firmographics_on_companies_only
+        )
     print(
         f"HubSpot sandbox on http://{config.host}:{args.port} (tokens: {', '.join(config.tokens)})",
         flush=True,

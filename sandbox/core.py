@@ -12,6 +12,7 @@ from leadstage.sandbox.faults import Injector, InjectRule
 from leadstage.sandbox.http import Router
 from leadstage.sandbox.hubspot import datafile
 from leadstage.sandbox.hubspot.activity_routes import ActivityRoutes
+from leadstage.sandbox.hubspot.company_routes import CompanyRoutes
 from leadstage.sandbox.hubspot.portal import FIRST_CONTACT_ID, HubSpotPortal
 from leadstage.sandbox.hubspot.property_routes import PropertyRoutes
 from leadstage.sandbox.hubspot.routes import ContactRoutes
@@ -46,7 +47,9 @@ class Sandbox:
         self._random_faults = SalesforceRandomFaults(faults, self.config.retry_after) if faults else None
         router = Router()
         ContactRoutes(self.hubspot, self.config).register(router)
+        CompanyRoutes(self.hubspot, self.config).register(router)
         PropertyRoutes(self.hubspot).register(router)
+        PropertyRoutes(self.hubspot, "companies").register(router)
         ActivityRoutes(self.hubspot, self.config).register(router)
         AuthRoutes(self.salesforce, self._authority).register(router)
         QueryRoutes(self.salesforce).register(router)
@@ -66,17 +69,28 @@ class Sandbox:
 
     # ----- data ------------
     def seed(
-        self, n_contacts: int = DEFAULT_SEED_CONTACTS, seed: int = DEFAULT_SEED, now: datetime | None = None
+        self,
+        n_contacts: int = DEFAULT_SEED_CONTACTS,
+        seed: int = DEFAULT_SEED,
+        now: datetime | None = None,
+        contact_firmographics: bool = True,
     ) -> None:
-        """Replace all data with `n_contacts` deterministic contacts and 6 months of their activities."""
+        """Replace all data with `n_contacts` deterministic contacts, 6 months of their activities, and the
+        companies they work for (several contacts each, associated as their primary company).
+
+        `contact_firmographics` (the default) keeps the copies of their company's industry, size band
+        (`numemployees`) and revenue on the contacts, as the seed always had them; False leaves those on the
+        companies only (`industry`, `numberofemployees`, `annualrevenue`), as in most real portals.
+        """
         now_ms = datetime_to_ms(now) if now is not None else clock_ms(self.config.clock)
-        contacts, profiles = generate(seed, n_contacts, now_ms, FIRST_CONTACT_ID)
+        seeded = generate(seed, n_contacts, now_ms, FIRST_CONTACT_ID, contact_firmographics)
         portal = self.hubspot
         with portal.lock:
             portal.clear()
-            portal.contacts = contacts
+            portal.contacts = seeded.contacts
             portal.next_contact_id = FIRST_CONTACT_ID + n_contacts
-            portal.timelines.reset(seed, now_ms, profiles)
+            portal.timelines.reset(seed, now_ms, seeded.profiles)
+            portal.companies.install(seeded.companies, seeded.links)
 
     def seed_salesforce(
         self,
@@ -86,14 +100,14 @@ class Sandbox:
         with_leadstage_fields: bool = True,
     ) -> None:
         """Replace the Salesforce org's data with `n_leads` deterministic Leads (about 15% converted, with their
-        Contacts), Campaigns and 6 months of activities; `with_leadstage_fields` adds the LeadStage_*__c fields."""
+        Contacts on the Accounts of their companies), Campaigns and 6 months of activities; `with_leadstage_fields`
+        adds the LeadStage_*__c fields."""
         now_ms = datetime_to_ms(now) if now is not None else clock_ms(self.config.clock)
         org = self.salesforce
         with org.lock:
             org.clear()
             seeded = seed_org(seed, n_leads, now_ms, org.owner_ids)
             org.install(seeded.tables, seeded.activities)
-            org.accounts.update(seeded.accounts)
             org.created_ms = seeded.created_ms
             if with_leadstage_fields:
                 for object_name in ("Lead", "Contact"):

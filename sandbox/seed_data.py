@@ -82,6 +82,16 @@ EMPLOYEE_BAND_WEIGHTS = (
     ("500-1000", 9),
     ("1000+", 12),
 )
+# head counts a band stands for (a firm's number of employees is drawn within its band)
+EMPLOYEES_BY_BAND = {
+    "1-5": (1, 5),
+    "5-25": (5, 25),
+    "25-50": (25, 50),
+    "50-100": (50, 100),
+    "100-500": (100, 500),
+    "500-1000": (500, 1000),
+    "1000+": (1000, 50_000),
+}
 REVENUE_RANGE_BY_BAND = {
     "1-5": (100_000, 1_000_000),
     "5-25": (500_000, 5_000_000),
@@ -127,6 +137,7 @@ FREE_MAIL_DOMAINS = (
 )
 COMPETITOR_DOMAIN = "competitor.io"
 COMPETITOR_COMPANY = "Competitor IO"
+COMPETITOR_BAND = "100-500"
 UNIVERSITIES = (
     ("Northfield University", "northfield.edu"),
     ("Lakeside State University", "lakeside.edu"),

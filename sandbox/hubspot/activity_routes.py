@@ -2,12 +2,17 @@
 
 Endpoint names: <type>.list, <type>.get, <type>.batch_read for type in emails/calls/meetings/notes/tasks;
 associations.batch_read; events.list; events.types.
+
+Associations v4 batch read serves contacts -> engagements (emails, calls, ...), contacts -> companies and
+companies -> contacts. A contact-company pair answers its unlabeled type (279 contact to company, 280 company to
+contact) and, for the contact's primary company, the primary type too (1, 2), each {category, typeId, label}
+(label null for the unlabeled one; HubSpot warns that labels change, typeIds do not).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from leadstage.sandbox.config import (
@@ -20,6 +25,13 @@ from leadstage.sandbox.config import (
 )
 from leadstage.sandbox.http import CATEGORY_NOT_FOUND, ApiError, Request, Response, Router, batch_error
 from leadstage.sandbox.hubspot.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, WebEvent
+from leadstage.sandbox.hubspot.companies import (
+    COMPANY_TO_CONTACT,
+    COMPANY_TO_PRIMARY_CONTACT,
+    CONTACT_TO_COMPANY,
+    CONTACT_TO_PRIMARY_COMPANY,
+    PRIMARY_LABEL,
+)
 from leadstage.sandbox.hubspot.portal import HubSpotPortal
 from leadstage.sandbox.hubspot.routes import check_inputs, check_limit, paging_next
 from leadstage.sandbox.timeutil import iso_ms, parse_instant
@@ -60,8 +72,20 @@ OBJECT_TYPE_ALIASES = {
     "0-27": "tasks",
 }
 CONTACT_ALIASES = ("contacts", "contact", "0-1")
+COMPANY_ALIASES = ("companies", "company", "0-2")
 NOT_FOUND_MESSAGE = "Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
 SORT_DESCENDING = ("DESCENDING", "-occurredAt", "-OCCURREDAT")
+
+
+Associated = tuple[int, list[dict[str, Any]]]  # (toObjectId, associationTypes)
+
+
+def _pair_types(primary: bool, primary_type: int, unlabeled_type: int) -> list[dict[str, Any]]:
+    """A contact-company pair's association types (the primary one first, when it is the primary company)."""
+    unlabeled = {"category": "HUBSPOT_DEFINED", "typeId": unlabeled_type, "label": None}
+    if not primary:
+        return [unlabeled]
+    return [{"category": "HUBSPOT_DEFINED", "typeId": primary_type, "label": PRIMARY_LABEL}, unlabeled]
 
 
 def engagement_object(item: Engagement, properties: list[str], contact_id: str | None) -> dict[str, Any]:
@@ -204,13 +228,22 @@ class ActivityRoutes:
 
     # ----- associations v4 ------------
     def associations(self, request: Request) -> Response:
-        """POST /crm/v4/associations/contacts/{toObjectType}/batch/read, paged per input."""
-        if request.params["fromObjectType"].lower() not in CONTACT_ALIASES:
-            raise ApiError(400, f"Unsupported fromObjectType {request.params['fromObjectType']!r} in this sandbox")
+        """POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read, paged per input."""
+        raw_from = request.params["fromObjectType"].lower()
         raw_type = request.params["toObjectType"].lower()
         to_type = OBJECT_TYPE_ALIASES.get(raw_type, raw_type)
-        if to_type not in ENGAGEMENT_TYPES:
-            raise ApiError(400, f"Unknown object type {request.params['toObjectType']!r}")
+        lookup: Callable[[str], list[Associated]]
+        if raw_from in CONTACT_ALIASES and to_type in COMPANY_ALIASES:
+            from_label, to_type, lookup = "CONTACT", "companies", self._contact_companies
+        elif raw_from in COMPANY_ALIASES and to_type in CONTACT_ALIASES:
+            from_label, to_type, lookup = "COMPANY", "contacts", self._company_contacts
+        elif raw_from in CONTACT_ALIASES:
+            if to_type not in ENGAGEMENT_TYPES:
+                raise ApiError(400, f"Unknown object type {request.params['toObjectType']!r}")
+            from_label, lookup = "CONTACT", self._engagements_lookup(to_type)
+        else:
+            pair = f"{request.params['fromObjectType']} -> {request.params['toObjectType']}"
+            raise ApiError(400, f"Unsupported association {pair} in this sandbox")
         inputs = check_inputs(request.json_object(), ASSOCIATIONS_BATCH_MAX_INPUTS)
         page_size = self.config.association_page_size
         with self.portal.lock:
@@ -219,18 +252,26 @@ class ActivityRoutes:
             for entry in inputs:
                 raw = str(entry.get("id", ""))
                 after = str(entry.get("after") or "0")
-                ids = self._associated_ids(raw, to_type)
-                remaining = [i for i in ids if i > int(after)] if after.isdigit() else ids
-                if not ids:
-                    message = f"No {to_type} are associated with CONTACT {raw}."
+                found = lookup(raw)
+                if not found:
+                    message = f"No {to_type} are associated with {from_label} {raw}."
                     errors.append(batch_error(CATEGORY_NOT_FOUND, message, {"fromObjectId": [raw]}))
                     continue
-                results.append(self._association_result(raw, to_type, remaining, page_size))
+                remaining = [item for item in found if item[0] > int(after)] if after.isdigit() else found
+                results.append(self._association_result(raw, remaining, page_size))
             payload: dict[str, Any] = {"status": "COMPLETE", "results": results}
             if errors:
                 payload.update(numErrors=len(errors), errors=errors)
             payload.update(startedAt=started, completedAt=iso_ms(self.portal.now_ms()))
         return Response.json(207 if errors else 200, payload)
+
+    def _engagements_lookup(self, to_type: str) -> Callable[[str], list[Associated]]:
+        kind = [{"category": "HUBSPOT_DEFINED", "typeId": CONTACT_TO_TYPE_ID[to_type], "label": None}]
+
+        def lookup(raw: str) -> list[Associated]:
+            return [(i, kind) for i in self._associated_ids(raw, to_type)]
+
+        return lookup
 
     def _associated_ids(self, raw: str, to_type: str) -> list[int]:
         cid = self.portal.resolve(raw)
@@ -239,16 +280,34 @@ class ActivityRoutes:
         timelines = self.portal.timelines
         return sorted(i for source in self.portal.sources_of(cid) for i in timelines.engagement_ids(source, to_type))
 
+    def _contact_companies(self, raw: str) -> list[Associated]:
+        cid = self.portal.resolve(raw)
+        if cid not in self.portal.contacts or cid in self.portal.archived:
+            return []
+        links = self.portal.companies.links.companies_of(cid)
+        return [
+            (int(company), _pair_types(primary, CONTACT_TO_PRIMARY_COMPANY, CONTACT_TO_COMPANY))
+            for company, primary in links
+        ]
+
+    def _company_contacts(self, raw: str) -> list[Associated]:
+        portal = self.portal
+        links = portal.companies.links.contacts_of(raw) if raw in portal.companies.records else []
+        return [
+            (int(contact), _pair_types(primary, COMPANY_TO_PRIMARY_CONTACT, COMPANY_TO_CONTACT))
+            for contact, primary in links
+            if contact in portal.contacts and contact not in portal.archived
+        ]
+
     @staticmethod
-    def _association_result(raw: str, to_type: str, ids: list[int], page_size: int) -> dict[str, Any]:
-        kind = [{"category": "HUBSPOT_DEFINED", "typeId": CONTACT_TO_TYPE_ID[to_type], "label": None}]
-        page = ids[:page_size]
+    def _association_result(raw: str, found: list[Associated], page_size: int) -> dict[str, Any]:
+        page = found[:page_size]
         result: dict[str, Any] = {
             "from": {"id": raw},
-            "to": [{"toObjectId": i, "associationTypes": kind} for i in page],
+            "to": [{"toObjectId": i, "associationTypes": kinds} for i, kinds in page],
         }
-        if len(ids) > page_size:
-            result["paging"] = {"next": {"after": str(page[-1]), "link": None}}
+        if len(found) > page_size:
+            result["paging"] = {"next": {"after": str(page[-1][0]), "link": None}}
         return result
 
     # ----- web events ------------

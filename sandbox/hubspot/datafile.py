@@ -12,8 +12,16 @@ Format (version 1), all keys required unless marked optional:
       "contacts": [{"id": "101", "archived": false, "properties": {"email": "...", ...}}, ...],
       "merged": {"<merged id>": "<primary id>"},
       "engagements": [{"id": "10000000000000", "type": "emails", "contactId": "101", "properties": {...}}],
-      "events": [{"id", "eventType", "objectId", "occurredAt", "properties"}]
+      "events": [{"id", "eventType", "objectId", "occurredAt", "properties"}],
+      "nextCompanyId": 5000000701,                                        (optional)
+      "companyGroups": [...], "companyProperties": [...],                 (optional, as for contacts)
+      "companies": [{"id": "5000000001", "properties": {"name": "...", ...}}],                     (optional)
+      "associations": [{"contactId": "101", "companyId": "5000000007", "primary": true}]          (optional)
     }
+
+"associations" are the contact-company ones; the contacts' `associatedcompanyid` follows their primary one. A file
+without "associations" (written by hand) associates each contact with the company its `associatedcompanyid`
+names, as its primary company.
 
 Seeded activities are not written out: "generator" regenerates them (they are a pure function of seed,
 now and the profiles). "engagements" and "events" hold activities added after seeding, or written by
@@ -28,7 +36,8 @@ from typing import Any
 
 from leadstage.sandbox.hubspot import seed_timeline as tl
 from leadstage.sandbox.hubspot.activities import Engagement, WebEvent
-from leadstage.sandbox.hubspot.portal import HubSpotPortal, engagement_type
+from leadstage.sandbox.hubspot.companies import CompanyStore
+from leadstage.sandbox.hubspot.portal import PRIMARY_COMPANY_PROPERTY, HubSpotPortal, engagement_type
 from leadstage.sandbox.hubspot.properties import PropertyDefinition
 from leadstage.sandbox.timeutil import iso_ms, parse_instant
 
@@ -98,7 +107,21 @@ def portal_to_document(portal: HubSpotPortal) -> dict[str, Any]:
                 }
                 for e in timelines.added_events()
             ],
+            **_companies_document(portal.companies),
         }
+
+
+def _companies_document(store: CompanyStore) -> dict[str, Any]:
+    return {
+        "nextCompanyId": store.next_id,
+        "companyGroups": [dict(group) for group in store.groups.values()],
+        "companyProperties": [definition.to_api() for definition in store.definitions.values()],
+        "companies": [{"id": cid, "properties": dict(props)} for cid, props in store.records.items()],
+        "associations": [
+            {"contactId": contact_id, "companyId": company_id, "primary": primary}
+            for contact_id, company_id, primary in store.links.rows()
+        ],
+    }
 
 
 def load_document(portal: HubSpotPortal, document: dict[str, Any]) -> None:
@@ -127,6 +150,34 @@ def load_document(portal: HubSpotPortal, document: dict[str, Any]) -> None:
         highest = max([int(c["id"]) for c in contacts] + [int(m) for m in portal.merged_into], default=0)
         portal.next_contact_id = max(int(document.get("nextContactId", 0)), highest + 1, portal.next_contact_id)
         _load_activities(portal, document)
+        _load_companies(portal, document)
+
+
+def _load_companies(portal: HubSpotPortal, document: dict[str, Any]) -> None:
+    store = portal.companies
+    store.groups = {g["name"]: dict(g) for g in document.get("companyGroups", [])} or store.groups
+    if document.get("companyProperties"):
+        store.definitions = {p["name"]: definition_from_api(p) for p in document["companyProperties"]}
+    raw_companies = sorted(document.get("companies", []), key=lambda c: int(c["id"]))
+    records = {
+        str(c["id"]): {k: str(v) for k, v in c["properties"].items() if v not in (None, "")} for c in raw_companies
+    }
+    if "associations" in document:
+        links = [(str(a["contactId"]), str(a["companyId"]), bool(a.get("primary"))) for a in document["associations"]]
+    else:
+        links = [
+            (cid, props[PRIMARY_COMPANY_PROPERTY], True)
+            for cid, props in portal.contacts.items()
+            if props.get(PRIMARY_COMPANY_PROPERTY) in records
+        ]
+    store.install(records, links)
+    store.next_id = max(store.next_id, int(document.get("nextCompanyId", 0)))
+    for contact_id in portal.contacts:
+        primary = store.links.primary_of(contact_id)
+        if primary:
+            portal.contacts[contact_id][PRIMARY_COMPANY_PROPERTY] = primary
+        else:
+            portal.contacts[contact_id].pop(PRIMARY_COMPANY_PROPERTY, None)
 
 
 def _load_activities(portal: HubSpotPortal, document: dict[str, Any]) -> None:

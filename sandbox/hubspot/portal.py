@@ -5,8 +5,13 @@ strings of increasing integers. `lock` guards everything; the HTTP handlers take
 Every write notes the contacts it touched in `changes`, which search views follow (search_views.py).
 
 Merges: `merge_contacts(primary, merged)` removes the merged contact; reading the merged id (batch read,
-GET by id) answers with the primary record, as HubSpot does after a merge. Its activities and web events
-are reported under the primary from then on.
+GET by id) answers with the primary record, as HubSpot does after a merge. Its activities, web events and
+company associations are reported under the primary from then on.
+
+Companies live in `companies` (companies.py): their records, definitions and the contact-company associations.
+A contact's `associatedcompanyid` (read-only through the API, as in HubSpot since 2019) follows its primary
+company association; changing that association moves the contact's `lastmodifieddate`, changing a company does
+not touch its contacts.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from leadstage.sandbox.hubspot.activities import ENGAGEMENT_TYPES, EVENT_TYPES, Engagement, TimelineStore, WebEvent
+from leadstage.sandbox.hubspot.companies import CompanyStore
+from leadstage.sandbox.hubspot.company_properties import COMPANY_MODIFIED
 from leadstage.sandbox.hubspot.properties import (
     STANDARD_GROUPS,
     TYPE_DATE,
@@ -38,6 +45,7 @@ from leadstage.sandbox.timeutil import (
 )
 
 FIRST_CONTACT_ID = 101
+PRIMARY_COMPANY_PROPERTY = "associatedcompanyid"
 CORE_PROPERTIES = ("hs_object_id", "createdate", "lastmodifieddate")
 DEFAULT_CONTACT_PROPERTIES = (
     "createdate",
@@ -102,6 +110,7 @@ class HubSpotPortal:
             self.timelines = TimelineStore()
             self.rejected_writes: dict[str, str] = {}
             self.next_contact_id = FIRST_CONTACT_ID
+            self.companies = CompanyStore(created)
 
     def now_ms(self) -> int:
         """The clock's now in epoch ms."""
@@ -213,12 +222,18 @@ class HubSpotPortal:
             props[date_property] = stamp
 
     # ----- test hooks: contacts ------------
-    def _ui_values(self, properties: dict[str, Any]) -> dict[str, str]:
+    def _ui_values(
+        self, properties: dict[str, Any], definitions: dict[str, PropertyDefinition] | None = None
+    ) -> dict[str, str]:
+        kind = "contact" if definitions is None else "company"
+        definitions = self.definitions if definitions is None else definitions
         out = {}
         for name, raw in properties.items():
-            definition = self.definitions.get(name)
+            definition = definitions.get(name)
             if definition is None:
-                raise ValueError(f"unknown contact property {name!r}; create its definition first")
+                raise ValueError(f"unknown {kind} property {name!r}; create its definition first")
+            if kind == "contact" and name == PRIMARY_COMPANY_PROPERTY:
+                raise ValueError(f"{name} follows the primary company association: use associate(contact, company)")
             value = stringify(raw)
             if value and definition.type == TYPE_DATETIME:
                 ms = parse_instant(value)
@@ -298,9 +313,93 @@ class HubSpotPortal:
             primary["hs_object_id"] = primary_id
             ids = [i for i in primary.get("hs_merged_object_ids", "").split(";") if i] + [merged_id]
             primary["hs_merged_object_ids"] = ";".join(ids)
+            self.companies.links.merge(merged_id, primary_id)
+            self._mirror_primary_company(primary_id)
             primary["lastmodifieddate"] = iso_ms(self.now_ms())
             self.merged_into[merged_id] = primary_id
             self.changes.note(primary_id, merged_id)
+
+    # ----- test hooks: companies ------------
+    def get_company(self, company_id: str) -> dict[str, Any]:
+        """The API shape of a company with all its stored properties."""
+        with self.lock:
+            return self.companies.company_object(self._company(company_id), None)
+
+    def add_company(self, properties: dict[str, Any], created_at: datetime | None = None) -> str:
+        """Create a company as if someone (or enrichment) added it in HubSpot; returns its id."""
+        with self.lock:
+            store = self.companies
+            values = self._ui_values(properties, store.definitions)
+            stamp = iso_ms(datetime_to_ms(created_at) if created_at else self.now_ms())
+            company_id = str(store.next_id)
+            store.next_id += 1
+            props = {"hs_object_id": company_id, "createdate": stamp, COMPANY_MODIFIED: stamp}
+            props.update({name: value for name, value in values.items() if value})
+            store.records[company_id] = props
+            store.changes.note(company_id)
+            return company_id
+
+    def update_company(self, company_id: str, properties: dict[str, Any]) -> None:
+        """A user's (or enrichment's) edit: hs_lastmodifieddate moves to now; its contacts are not touched."""
+        with self.lock:
+            store = self.companies
+            company_id = self._company(company_id)
+            props = store.records[company_id]
+            for name, value in self._ui_values(properties, store.definitions).items():
+                if value:
+                    props[name] = value
+                else:
+                    props.pop(name, None)
+            props[COMPANY_MODIFIED] = iso_ms(self.now_ms())
+            store.changes.note(company_id)
+
+    def associate(self, contact_id: str, company_id: str, primary: bool = True) -> None:
+        """Associate a contact with a company (unlabeled); `primary` also makes it the contact's primary company
+        (the previous primary stays associated, unlabeled), which sets `associatedcompanyid` and moves the
+        contact's lastmodifieddate."""
+        with self.lock:
+            contact_id = self._contact(contact_id)
+            self.companies.links.link(contact_id, self._company(company_id), primary)
+            self._mirror_primary_company(contact_id, touch=True)
+
+    def dissociate(self, contact_id: str, company_id: str) -> None:
+        """Remove a contact-company association (the primary one too: `associatedcompanyid` is cleared)."""
+        with self.lock:
+            contact_id = self._contact(contact_id)
+            if not self.companies.links.unlink(contact_id, self._company(company_id)):
+                raise KeyError(f"contact {contact_id} is not associated with company {company_id}")
+            self._mirror_primary_company(contact_id, touch=True)
+
+    def companies_of(self, contact_id: str) -> list[tuple[str, bool]]:
+        """(company id, primary) of a contact's associated companies, by id (follows merges)."""
+        with self.lock:
+            return self.companies.links.companies_of(self.resolve(contact_id))
+
+    def _contact(self, contact_id: str) -> str:
+        found = self.resolve(str(contact_id))
+        if found not in self.contacts:
+            raise KeyError(f"no contact {contact_id}")
+        return found
+
+    def _company(self, company_id: str) -> str:
+        if str(company_id) not in self.companies.records:
+            raise KeyError(f"no company {company_id}")
+        return str(company_id)
+
+    def _mirror_primary_company(self, contact_id: str, touch: bool = False) -> None:
+        """Set the contact's associatedcompanyid from its primary association; `touch`: moves lastmodifieddate
+        (and notes the change) when the value changed."""
+        props = self.contacts[contact_id]
+        primary = self.companies.links.primary_of(contact_id) or ""
+        if props.get(PRIMARY_COMPANY_PROPERTY, "") == primary:
+            return
+        if primary:
+            props[PRIMARY_COMPANY_PROPERTY] = primary
+        else:
+            props.pop(PRIMARY_COMPANY_PROPERTY, None)
+        if touch:
+            props["lastmodifieddate"] = iso_ms(self.now_ms())
+            self.changes.note(contact_id)
 
     def reject_writes(self, ids: set[str], message: str) -> None:
         """Make batch updates of these ids fail (207) with `message`; an empty set clears the hook."""

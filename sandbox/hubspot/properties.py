@@ -1,4 +1,5 @@
-"""Contact property definitions (the standard ones a portal starts with) and value validation.
+"""Contact property definitions (the standard ones a portal starts with) and value validation (of company
+properties too: their definitions are in company_properties.py).
 
 Values are validated and normalised the way HubSpot stores them: every value is a string; numbers as
 written, booleans "true"/"false", datetimes "YYYY-MM-DDTHH:MM:SS.mmmZ", dates "YYYY-MM-DD".
@@ -251,6 +252,7 @@ def _standard_specs() -> list[dict[str, Any]]:
         _p("num_contacted_notes", "Number of times contacted", num, "number", s, read_only=True),
         _p("hs_last_sales_activity_timestamp", "Last Engagement Date", dt, "date", s, read_only=True),
         _p("num_associated_deals", "Number of Associated Deals", num, "number", s, read_only=True),
+        _p("associatedcompanyid", "Primary Associated Company ID", num, "number", c, read_only=True),
     ]
     for stage, label in zip(LIFECYCLE_STAGES, LIFECYCLE_LABELS, strict=True):
         specs.append(_p(lifecycle_date_property(stage), f"Became a {label} Date", dt, "date", c, read_only=True))

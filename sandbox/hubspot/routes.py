@@ -31,8 +31,8 @@ from leadstage.sandbox.hubspot.properties import (
     ValueError_,
     normalise_value,
 )
-from leadstage.sandbox.hubspot.search import SearchRequest, matches, order, parse_search
-from leadstage.sandbox.hubspot.search_views import SearchViews
+from leadstage.sandbox.hubspot.search import SearchRequest
+from leadstage.sandbox.hubspot.search_views import ObjectSearch, search_payload
 from leadstage.sandbox.timeutil import iso_ms
 
 CONTACTS = "/crm/v3/objects/contacts"
@@ -71,7 +71,7 @@ class ContactRoutes:
     def __init__(self, portal: HubSpotPortal, config: SandboxConfig) -> None:
         self.portal = portal
         self.config = config
-        self.views = SearchViews()
+        self.searcher = ObjectSearch(config, "lastmodifieddate")
 
     def register(self, router: Router) -> None:
         """Add the routes (literal paths before patterns)."""
@@ -114,35 +114,19 @@ class ContactRoutes:
     def search(self, request: Request) -> Response:
         """POST /crm/v3/objects/contacts/search."""
         text = request.body.decode("utf-8", errors="replace")
-        with self.portal.lock:
-            search = parse_search(text, self.portal.definitions, self.config.search_cap)
-            answer = None
-            if self.config.search_index_lag_s <= 0:
-                portal = self.portal
-                answer = self.views.answer(search, portal.definitions, portal.changes, portal.contacts, portal.archived)
-            total, page = answer if answer is not None else self.scan(search)
+        portal = self.portal
+        with portal.lock:
+            search = self.searcher.parse(text, portal.definitions)
+            args = (portal.definitions, portal.changes, portal.contacts, portal.archived, portal.now_ms())
+            total, page = self.searcher.page(search, *args)
             properties = search.properties or list(DEFAULT_CONTACT_PROPERTIES)
-            results = [self.portal.contact_object(cid, properties) for cid in page]
-        payload: dict[str, Any] = {"total": total, "results": results}
-        end = search.after + search.limit
-        if search.limit > 0 and end < total:
-            payload["paging"] = {"next": {"after": str(end)}}
-        return Response.json(200, payload)
+            results = [portal.contact_object(cid, properties) for cid in page]
+        return Response.json(200, search_payload(search, total, results))
 
     def scan(self, search: SearchRequest) -> tuple[int, list[str]]:
         """(total, the page's ids) from every contact: searches the views cannot answer (an index lag, for one)."""
-        lag_ms = int(self.config.search_index_lag_s * 1000)
-        cutoff = iso_ms(self.portal.now_ms() - lag_ms) if lag_ms > 0 else None
-        records = self.portal.contacts
-        hits = [
-            cid
-            for cid, record in records.items()
-            if cid not in self.portal.archived
-            and (cutoff is None or record["lastmodifieddate"] <= cutoff)
-            and matches(search, record)
-        ]
-        ordered = order(hits, records, search, self.portal.definitions)
-        return len(ordered), ordered[search.after : search.after + search.limit]
+        portal = self.portal
+        return self.searcher.scan(search, portal.definitions, portal.contacts, portal.archived, portal.now_ms())
 
     def batch_read(self, request: Request) -> Response:
         """POST /crm/v3/objects/contacts/batch/read (207 when some ids don't exist)."""
@@ -195,9 +179,7 @@ class ContactRoutes:
         """POST /crm/v3/objects/contacts/batch/update: per-input validation, 207 naming the failed ids."""
         inputs = check_inputs(request.json_object(), BATCH_MAX_INPUTS)
         ids = [str(item.get("id", "")) for item in inputs]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=lambda i: (len(i), i))
-        if duplicates:
-            raise ApiError(400, f"Duplicate IDs found in batch input: [{', '.join(duplicates)}]. IDs must be unique")
+        duplicate_ids(ids)
         fault_at = int(request.fail_one_input * len(inputs)) if request.fail_one_input is not None else None
         with self.portal.lock:
             started_ms = self.portal.now_ms()
@@ -247,17 +229,29 @@ class ContactRoutes:
 
     @staticmethod
     def _validation_error(raw: str, problems: list[ValueError_]) -> dict[str, Any]:
-        detail = [
-            {
-                "isValid": False,
-                "message": p.message,
-                "error": p.code,
-                "name": p.name,
-                "localizedErrorMessage": p.message,
-                "portalId": PORTAL_ID,
-            }
-            for p in problems
-        ]
-        message = "Property values were not valid: " + json.dumps(detail, separators=(",", ":"))
-        errors = [{"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}} for p in problems]
-        return batch_error(CATEGORY_VALIDATION, message, {"ids": [raw]}, errors=errors)
+        return validation_error(raw, problems)
+
+
+def duplicate_ids(ids: list[str]) -> None:
+    """A batch update naming an id twice is refused whole (400)."""
+    duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=lambda i: (len(i), i))
+    if duplicates:
+        raise ApiError(400, f"Duplicate IDs found in batch input: [{', '.join(duplicates)}]. IDs must be unique")
+
+
+def validation_error(raw: str, problems: list[ValueError_]) -> dict[str, Any]:
+    """A batch update input's 207 error for invalid property values (HubSpot's nested JSON message)."""
+    detail = [
+        {
+            "isValid": False,
+            "message": p.message,
+            "error": p.code,
+            "name": p.name,
+            "localizedErrorMessage": p.message,
+            "portalId": PORTAL_ID,
+        }
+        for p in problems
+    ]
+    message = "Property values were not valid: " + json.dumps(detail, separators=(",", ":"))
+    errors = [{"message": p.message, "code": p.code, "context": {"propertyName": [p.name]}} for p in problems]
+    return batch_error(CATEGORY_VALIDATION, message, {"ids": [raw]}, errors=errors)

@@ -1,4 +1,4 @@
-"""CRM search (POST /crm/v3/objects/contacts/search): request validation, filters, sorting, paging.
+"""CRM search (POST /crm/v3/objects/{contacts,companies}/search): request validation, filters, sorting, paging.
 
 Values compare by the property's type: numbers numerically, datetimes as instants (filter values may be
 epoch milliseconds or ISO strings), dates as days, everything else as case-insensitive text.
@@ -79,6 +79,7 @@ class SearchRequest:
     limit: int
     after: int
     query: str | None
+    query_properties: tuple[str, ...] = QUERY_PROPERTIES  # what the free-text query reads (the object's own)
 
 
 def _bad(message: str) -> ApiError:
@@ -201,7 +202,12 @@ def _guarded(definition: PropertyDefinition, test: Callable[[Any], bool]) -> Pre
     return predicate
 
 
-def parse_search(body_text: str, definitions: dict[str, PropertyDefinition], search_cap: int) -> SearchRequest:
+def parse_search(
+    body_text: str,
+    definitions: dict[str, PropertyDefinition],
+    search_cap: int,
+    query_properties: tuple[str, ...] = QUERY_PROPERTIES,
+) -> SearchRequest:
     """Validate a raw search body against HubSpot's limits; a 400 ApiError on any violation."""
     if len(body_text) > SEARCH_BODY_MAX_CHARS:
         raise _bad(
@@ -230,7 +236,14 @@ def parse_search(body_text: str, definitions: dict[str, PropertyDefinition], sea
         raise _bad("'properties' must be a list of property names")
     query = body.get("query")
     return SearchRequest(
-        groups, sort_property, descending, properties or None, limit, after, str(query) if query else None
+        groups,
+        sort_property,
+        descending,
+        properties or None,
+        limit,
+        after,
+        str(query) if query else None,
+        query_properties,
     )
 
 
@@ -294,19 +307,19 @@ def _parse_sort(raw_sorts: Any, definitions: dict[str, PropertyDefinition]) -> t
 
 
 def matches(request: SearchRequest, record: Record) -> bool:
-    """Whether a contact satisfies the filter groups (OR of ANDs) and the free-text query."""
+    """Whether a record satisfies the filter groups (OR of ANDs) and the free-text query."""
     if request.groups and not any(all(f.test(record) for f in group) for group in request.groups):
         return False
     if request.query:
         words = request.query.lower().split()
-        haystack = [t for name in QUERY_PROPERTIES for t in _tokens(record.get(name, ""))]
+        haystack = [t for name in request.query_properties for t in _tokens(record.get(name, ""))]
         emails = record.get("email", "").lower()
         return all(any(t.startswith(w) for t in haystack) or w in emails for w in words)
     return True
 
 
 def sort_value(definition: PropertyDefinition, contact_id: str, record: Record) -> Any:
-    """The value a contact sorts by on a property it has a value for (hs_object_id: the id as a number)."""
+    """The value a record sorts by on a property it has a value for (hs_object_id: the id as a number)."""
     if definition.name == "hs_object_id":
         return float(contact_id)
     value = _stored(definition, record[definition.name])

@@ -7,7 +7,11 @@ those range filters become a bisect of it, ``total`` the length of that span, an
 
 Views follow the portal's change journal (each write notes the contact it touched), so a write costs one contact's
 re-check on the next search, not a rebuild. Searches with an index lag (``search_index_lag_s``) depend on the clock
-and are answered by a full scan instead (see ``routes``).
+and are answered by a full scan instead.
+
+``ObjectSearch`` is one object type's search endpoint (contacts, companies) on top of it: the same validation,
+views, scans, limits and paging for every object, only the records, the definitions, the journal, the
+modification property and the free-text query's properties differ.
 """
 
 from __future__ import annotations
@@ -18,8 +22,19 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any
 
+from leadstage.sandbox.config import SandboxConfig
 from leadstage.sandbox.hubspot.properties import TYPE_NUMBER, PropertyDefinition
-from leadstage.sandbox.hubspot.search import Bounds, Record, SearchRequest, matches, sort_value
+from leadstage.sandbox.hubspot.search import (
+    QUERY_PROPERTIES,
+    Bounds,
+    Record,
+    SearchRequest,
+    matches,
+    order,
+    parse_search,
+    sort_value,
+)
+from leadstage.sandbox.timeutil import iso_ms
 
 VIEWS_KEPT = 8  # distinct searches kept (least recently used goes first)
 JOURNAL_MAX = 50_000  # changes noted before views are rebuilt instead of replaying them
@@ -194,3 +209,64 @@ class SearchViews:
             self._views.popitem(last=False)
         view.refresh(journal, records, archived)
         return view.page(chosen.ranges, request.after, request.limit)
+
+
+class ObjectSearch:
+    """The search of one object type: a validated body answered from views, or by a scan under an index lag."""
+
+    def __init__(
+        self, config: SandboxConfig, modified_property: str, query_properties: tuple[str, ...] = QUERY_PROPERTIES
+    ) -> None:
+        self.config = config
+        self.modified_property = modified_property
+        self.query_properties = query_properties
+        self.views = SearchViews()
+
+    def parse(self, body_text: str, definitions: dict[str, PropertyDefinition]) -> SearchRequest:
+        """The validated request (a 400 ApiError when it breaks a limit)."""
+        return parse_search(body_text, definitions, self.config.search_cap, self.query_properties)
+
+    def page(
+        self,
+        request: SearchRequest,
+        definitions: dict[str, PropertyDefinition],
+        journal: ChangeJournal,
+        records: dict[str, Record],
+        archived: set[str],
+        now_ms: int,
+    ) -> tuple[int, list[str]]:
+        """(total, the page's ids)."""
+        if self.config.search_index_lag_s <= 0:
+            answer = self.views.answer(request, definitions, journal, records, archived)
+            if answer is not None:
+                return answer
+        return self.scan(request, definitions, records, archived, now_ms)
+
+    def scan(
+        self,
+        request: SearchRequest,
+        definitions: dict[str, PropertyDefinition],
+        records: dict[str, Record],
+        archived: set[str],
+        now_ms: int,
+    ) -> tuple[int, list[str]]:
+        """(total, the page's ids) from every record: what views cannot answer (an index lag, for one)."""
+        lag_ms = int(self.config.search_index_lag_s * 1000)
+        cutoff = iso_ms(now_ms - lag_ms) if lag_ms > 0 else None
+        modified = self.modified_property
+        hits = [
+            rid
+            for rid, record in records.items()
+            if rid not in archived and (cutoff is None or record[modified] <= cutoff) and matches(request, record)
+        ]
+        ordered = order(hits, records, request, definitions)
+        return len(ordered), ordered[request.after : request.after + request.limit]
+
+
+def search_payload(request: SearchRequest, total: int, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """A search answer: total, results, and the next page's `after` while there is one."""
+    payload: dict[str, Any] = {"total": total, "results": results}
+    end = request.after + request.limit
+    if request.limit > 0 and end < total:
+        payload["paging"] = {"next": {"after": str(end)}}
+    return payload

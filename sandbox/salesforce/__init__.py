@@ -13,7 +13,7 @@ under /services/, as simple-salesforce calls them.
     soql_lexer.py     SOQL tokens and SoqlError; soql.py: the parser
     query_bind.py     field paths bound to the schema; query_where.py: WHERE as a predicate;
                       query.py: compile, plan, order and render a query
-    seed.py           seeded Leads, Contacts and Campaigns; seed_activity.py: seeded Tasks, Events, members
+    seed.py           seeded Leads, Contacts, Accounts and Campaigns; seed_activity.py: Tasks, Events, members
 
 What both CRMs share (server, config, faults, limits, time) lives one level up, in leadstage.sandbox.
 """

@@ -2,15 +2,15 @@
 
 The Lead gets IsConverted, ConvertedContactId, ConvertedAccountId, ConvertedDate and the converted
 LeadStatus; a Contact is created from the Lead's fields (custom fields with the same API name on both
-objects are carried over, as if the admin had mapped them); the Lead's Tasks and Events move to the
-Contact, and its campaign memberships gain the ContactId.
+objects are carried over, as if the admin had mapped them) on the Account of the Lead's company: the one
+named like it, or a new one made from the Lead's Company, Industry, NumberOfEmployees, AnnualRevenue, Phone and
+address (the standard lead field mapping); the Lead's Tasks and Events move to the Contact, and its campaign
+memberships gain the ContactId.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
 
 if TYPE_CHECKING:
     from leadstage.sandbox.salesforce.org import SalesforceOrg
@@ -31,17 +31,30 @@ LEAD_TO_CONTACT = (
     ("MailingCountry", "Country"),
     ("OwnerId", "OwnerId"),
 )
-FIRST_CONVERTED_ACCOUNT_SEQUENCE = 900_000  # accounts made by conversions after the seed
+# Account field <- Lead field, when a conversion creates the Account
+LEAD_TO_ACCOUNT = (
+    ("Name", "Company"),
+    ("Industry", "Industry"),
+    ("NumberOfEmployees", "NumberOfEmployees"),
+    ("AnnualRevenue", "AnnualRevenue"),
+    ("Phone", "Phone"),
+    ("BillingStreet", "Street"),
+    ("BillingCity", "City"),
+    ("BillingState", "State"),
+    ("BillingPostalCode", "PostalCode"),
+    ("BillingCountry", "Country"),
+    ("OwnerId", "OwnerId"),
+)
 
 
-def account_id(org: SalesforceOrg, company: str | None) -> str:
-    """The Account id for a company name (one Account per company)."""
-    key = (company or "").lower()
-    found = org.accounts.get(key)
-    if found is None:
-        found = make_id(KEY_PREFIXES["Account"], FIRST_CONVERTED_ACCOUNT_SEQUENCE + len(org.accounts))
-        org.accounts[key] = found
-    return found
+def account_id(org: SalesforceOrg, lead: dict[str, Any]) -> str:
+    """The Account of the Lead's company: the live one with its name (case-insensitive), else a new one."""
+    wanted = (lead.get("Company") or "").lower()
+    for record_id, record in org.table("Account").items():
+        if not record.get("IsDeleted") and (record.get("Name") or "").lower() == wanted:
+            return record_id
+    values = {account: lead[source] for account, source in LEAD_TO_ACCOUNT if lead.get(source) is not None}
+    return org.add("Account", values)
 
 
 def contact_values_from_lead(org: SalesforceOrg, lead: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +77,7 @@ def convert_lead(org: SalesforceOrg, lead_id: str, contact_fields: dict[str, Any
     status = next((s.api_name for s in org.lead_statuses if s.is_converted), None)
     if status is None:
         raise ValueError("no LeadStatus has is_converted=True: add one to org.lead_statuses first")
-    account = account_id(org, lead.get("Company"))
+    account = account_id(org, lead)
     values = contact_values_from_lead(org, lead)
     values["AccountId"] = account
     values.update(contact_fields)

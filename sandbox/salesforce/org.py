@@ -104,7 +104,6 @@ class SalesforceOrg:
             self._sequences: dict[str, int] = {name: 0 for name in self.objects}
             self._indexes: dict[tuple[str, str], dict[str, list[str]]] = {}
             self._pending_activities: Callable[[], dict[str, Table]] | None = None
-            self.accounts: dict[str, str] = {}  # Account id by lower-cased company name
             self.created_ms = self.now_ms()
 
     def sobject(self, name: str) -> ObjectDef | None:

@@ -2,6 +2,9 @@
 
 Field names are matched case-insensitively (as SOQL and the REST API do) and always answered in their
 canonical spelling. Lead `Status` draws its values from the org's LeadStatus rows (see org.py).
+Relationship names make parent fields readable in SOQL: Contact.AccountId is `Account` (Account.Industry),
+Lead.ConvertedAccountId `ConvertedAccount`, Lead.ConvertedContactId `ConvertedContact`, CampaignMember's `Campaign`,
+`Lead`, `Contact`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from leadstage.sandbox.salesforce.ids import KEY_PREFIXES
 
 # field types (the describe `type` values)
-ID, REFERENCE, STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX = (
+ID, REFERENCE, STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX, URL = (
     "id",
     "reference",
     "string",
@@ -20,9 +23,10 @@ ID, REFERENCE, STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX = (
     "picklist",
     "textarea",
     "combobox",
+    "url",
 )
 BOOLEAN, INT, DOUBLE, CURRENCY, DATE, DATETIME = "boolean", "int", "double", "currency", "date", "datetime"
-TEXT_TYPES = frozenset({STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX})
+TEXT_TYPES = frozenset({STRING, EMAIL, PHONE, PICKLIST, TEXTAREA, COMBOBOX, URL})
 ID_TYPES = frozenset({ID, REFERENCE})
 NUMBER_TYPES = frozenset({INT, DOUBLE, CURRENCY})
 SOAP_TYPES = {
@@ -213,7 +217,14 @@ def _lead() -> ObjectDef:
                 reference_to=("Contact",),
                 relationship="ConvertedContact",
             ),
-            _ro("ConvertedAccountId", REFERENCE, "Converted Account ID", length=18, reference_to=("Account",)),
+            _ro(
+                "ConvertedAccountId",
+                REFERENCE,
+                "Converted Account ID",
+                length=18,
+                reference_to=("Account",),
+                relationship="ConvertedAccount",
+            ),
         ],
     )
 
@@ -225,7 +236,7 @@ def _contact() -> ObjectDef:
         "Contacts",
         [
             *_system_fields(),
-            _f("AccountId", REFERENCE, "Account ID", length=18, reference_to=("Account",)),
+            _f("AccountId", REFERENCE, "Account ID", length=18, reference_to=("Account",), relationship="Account"),
             *_name_fields(),
             _f("Title", STRING, length=128),
             _f("Department", STRING, length=80),
@@ -238,6 +249,29 @@ def _contact() -> ObjectDef:
             _f("MailingState", STRING, "Mailing State/Province", length=80),
             _f("MailingPostalCode", STRING, "Mailing Zip/Postal Code", length=20),
             _f("MailingCountry", STRING, "Mailing Country", length=80),
+            _owner(),
+        ],
+    )
+
+
+def _account() -> ObjectDef:
+    return ObjectDef(
+        "Account",
+        "Account",
+        "Accounts",
+        [
+            *_system_fields(),
+            _f("Name", STRING, "Account Name", nillable=False, length=255),
+            _f("Industry", PICKLIST, picklist=INDUSTRY_VALUES, length=255),
+            _f("NumberOfEmployees", INT, "Employees"),
+            _f("AnnualRevenue", CURRENCY, "Annual Revenue"),
+            _f("Phone", PHONE, "Account Phone", length=40),
+            _f("Website", URL, length=255),
+            _f("BillingStreet", TEXTAREA, "Billing Street", length=255),
+            _f("BillingCity", STRING, "Billing City", length=40),
+            _f("BillingState", STRING, "Billing State/Province", length=80),
+            _f("BillingPostalCode", STRING, "Billing Zip/Postal Code", length=20),
+            _f("BillingCountry", STRING, "Billing Country", length=80),
             _owner(),
         ],
     )
@@ -345,5 +379,5 @@ def _lead_status() -> ObjectDef:
 
 def standard_objects() -> dict[str, ObjectDef]:
     """Fresh definitions of every object the sandbox serves, by canonical name."""
-    objects = [_lead(), _contact(), _task(), _event(), _campaign(), _campaign_member(), _lead_status()]
+    objects = [_lead(), _contact(), _account(), _task(), _event(), _campaign(), _campaign_member(), _lead_status()]
     return {obj.name: obj for obj in objects}

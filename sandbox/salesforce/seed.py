@@ -1,8 +1,13 @@
-"""Deterministic, realistic Salesforce data: Leads (about 15% converted, with their Contacts), Campaigns,
-and six months of activities (generated on first access, see seed_activity.py).
+"""Deterministic, realistic Salesforce data: Leads (about 15% converted, with their Contacts), the Accounts of
+the converted Leads' companies, Campaigns, and six months of activities (generated on first access, see
+seed_activity.py).
 
 Every Lead is a pure function of (seed, its number, now) plus the shared company pool, which reuses the
-HubSpot seed's word lists (names, titles, industries, countries, companies).
+HubSpot seed's word lists (names, titles, industries, countries, companies). Leads keep their own Company,
+Industry, NumberOfEmployees (drawn within the company's band) and AnnualRevenue, as people type them into forms.
+An Account is the company as a record (sandbox/seed.py `firms`: the same head count, city and revenue the HubSpot
+seed gives it): created by the first conversion of one of its Leads, numbered in the order of the Leads; every
+converted Lead's Contact belongs to it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from leadstage.sandbox import seed_data as data
 from leadstage.sandbox.salesforce.ids import KEY_PREFIXES, make_id
 from leadstage.sandbox.salesforce.seed_activity import ActivityPlan, LeadProfile, campaigns
 from leadstage.sandbox.salesforce.values import sf_date, sf_datetime
-from leadstage.sandbox.seed import Weighted, companies, job_title
+from leadstage.sandbox.seed import Firm, Weighted, companies, firms, job_title
 from leadstage.sandbox.timeutil import MS_PER_DAY
 
 Table = dict[str, dict[str, Any]]
@@ -64,25 +69,16 @@ INDUSTRY_PICKLIST = {
 }
 PHONE_PREFIXES = {country[0]: country[3] for country in data.COUNTRIES}
 CITIES = {country[0]: country[4] for country in data.COUNTRIES}
-EMPLOYEES_BY_BAND = {
-    "1-5": (1, 5),
-    "5-25": (5, 25),
-    "25-50": (25, 50),
-    "50-100": (50, 100),
-    "100-500": (100, 500),
-    "500-1000": (500, 1000),
-    "1000+": (1000, 50_000),
-}
+EMPLOYEES_BY_BAND = data.EMPLOYEES_BY_BAND
 
 
 @dataclass(frozen=True)
 class SeededOrg:
-    """What `seed_org` made: the tables to install, the activity generator, the Account ids by company, and when
-    the org was set up (before its oldest record)."""
+    """What `seed_org` made: the tables to install, the activity generator, and when the org was set up (before
+    its oldest record)."""
 
     tables: dict[str, Table]
     activities: Callable[[], dict[str, Table]]
-    accounts: dict[str, str]
     created_ms: int
 
 
@@ -112,6 +108,7 @@ class LeadFactory:
         self.now_ms = now_ms
         self.owners = owners
         self.companies = companies(seed, max(MIN_COMPANIES, n_leads // LEADS_PER_COMPANY))
+        self.firms = {firm.name.lower(): firm for firm in firms(seed, self.companies)}
         self.accounts: dict[str, str] = {}
 
     def account(self, company: str) -> str:
@@ -120,6 +117,23 @@ class LeadFactory:
         if key not in self.accounts:
             self.accounts[key] = make_id(KEY_PREFIXES["Account"], len(self.accounts) + 1)
         return self.accounts[key]
+
+    def account_record(self, account_id: str, company: str, owner: str, created_ms: int) -> dict[str, Any]:
+        """The Account of a company, created at its first conversion (`created_ms`) by that Lead's owner."""
+        firm: Firm = self.firms[company.lower()]
+        account: dict[str, Any] = {"Id": account_id, "IsDeleted": False, "Name": firm.name}
+        account["Industry"] = INDUSTRY_PICKLIST.get(firm.industry, firm.industry)
+        if firm.employees is not None:
+            account["NumberOfEmployees"] = firm.employees
+        if firm.revenue is not None:
+            account["AnnualRevenue"] = float(firm.revenue)
+        account.update(
+            Website=f"www.{firm.domain}", BillingCity=firm.city, BillingCountry=data.COUNTRIES[firm.country][0]
+        )
+        account.update(OwnerId=owner, CreatedById=owner, CreatedDate=sf_datetime(created_ms))
+        modified = sf_datetime(created_ms + int((self.now_ms - created_ms) * firm.modified_share**2))
+        account.update(LastModifiedDate=modified, SystemModstamp=modified)
+        return account
 
     def build(self, number: int, lead_id: str) -> tuple[dict[str, Any], LeadProfile]:
         """One Lead's stored fields and the profile its activities are generated from."""
@@ -212,6 +226,7 @@ def seed_org(seed: int, n_leads: int, now_ms: int, owners: list[str]) -> SeededO
     leads: Table = {}
     contacts: Table = {}
     profiles: list[LeadProfile] = []
+    first_conversion: dict[str, tuple[int, str, str]] = {}  # Account id -> (converted ms, company, owner)
     for number in range(1, n_leads + 1):
         lead_id = make_id(KEY_PREFIXES["Lead"], number)
         lead, profile = factory.build(number, lead_id)
@@ -222,10 +237,16 @@ def seed_org(seed: int, n_leads: int, now_ms: int, owners: list[str]) -> SeededO
             lead.update(ConvertedContactId=contact_id, ConvertedAccountId=account)
             lead["ConvertedDate"] = sf_date(profile.converted_ms)
             profile = profile.converted_to(contact_id)
+            earliest = (profile.converted_ms, lead["Company"], lead["OwnerId"])
+            first_conversion[account] = min(first_conversion.get(account, earliest), earliest)
         leads[lead_id] = lead
         profiles.append(profile)
+    accounts = {
+        account_id: factory.account_record(account_id, company, owner, converted_ms)
+        for account_id, (converted_ms, company, owner) in first_conversion.items()
+    }
     campaign_table = campaigns(now_ms, owners[0])
     plan = ActivityPlan(seed, now_ms, profiles, list(campaign_table.values()))
-    tables = {"Lead": leads, "Contact": contacts, "Campaign": campaign_table}
+    tables = {"Lead": leads, "Contact": contacts, "Account": accounts, "Campaign": campaign_table}
     created_ms = now_ms - (CREATED_WINDOW_DAYS + ORG_SETUP_LEAD_DAYS) * MS_PER_DAY
-    return SeededOrg(tables, plan.generate, factory.accounts, created_ms)
+    return SeededOrg(tables, plan.generate, created_ms)
