@@ -68,9 +68,7 @@ def render(console: Console, data: dict[str, Any]) -> None:
     sources = data.get("field_sources", {})
     for rule in score["fit_rules"]:
         where = sources.get(rule["field"], "-")
-        fit.add_row(
-            esc(rule["rule"]), esc(rule["field"]), esc(str(rule["value"])), esc(where), f"{rule['points']:+g}"
-        )
+        fit.add_row(esc(rule["rule"]), esc(rule["field"]), esc(str(rule["value"])), esc(where), f"{rule['points']:+g}")
     say(fit)
 
     engagement = Table(title="engagement rules that matched", title_justify="left")
