@@ -133,12 +133,13 @@ class SyncRun:
             self._read_and_evaluate(list(self.options.replay))
         else:
             self._ingest_events()
+            # Companies first: the contacts swept next then find their companies' new values in the store.
+            if not self.stopped and self.options.backfill is None:
+                self._sweep_companies()
             if not self.stopped:
                 self._sweep_contacts()
             if not self.stopped:
                 self._evaluate_dirty()
-            if not self.stopped and self.options.backfill is None:
-                self._sweep_companies()
 
     def _record_crash(self, crash: Exception) -> None:
         """A bug or a lost state store: record the run as crashed (if the store still answers), with why."""
@@ -212,8 +213,9 @@ class SyncRun:
 
     # -- companies ------------------------------------------------------------------------------------------
     def _sweep_companies(self) -> None:
-        """Companies modified since the last run: their contacts are evaluated again with the new values (those
-        this run evaluated already are left alone). The first run only notes where to start."""
+        """Companies modified since the last run: their contacts are evaluated again with the new values, from
+        the state store (a contact changed too is then evaluated once more by the sweep, with the company as now
+        stored). The first run only notes where to start."""
         stored = self.store.load_position(self.portal, COMPANIES_STREAM)
         now = self.now()
         if stored is None:
