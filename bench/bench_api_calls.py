@@ -8,12 +8,13 @@ one fake clock, so the runs are exactly reproducible. Four runs:
 2. the next incremental sync, which meets our own writes of run 1 (their modification time moved): it reads them
    and writes nothing;
 3. an incremental sync after a simulated working day: some contacts visit the website, submit forms, get and
-   answer e-mails, calls and meetings, and reps change some lead statuses;
+   answer e-mails, calls and meetings, reps change some lead statuses, and some companies are enriched;
 4. a no-op incremental sync: nothing changed in its window.
 
 For each run the bound is what any correct client must spend with HubSpot's documented page sizes (list 100,
 search 200, batch read and update 100, associations 1,000 inputs, events 100 per page), counted from the data the
-sandbox actually holds (see the formulas printed and in docs/benchmarks.md).
+sandbox actually holds (see the formulas printed and in docs/benchmarks.md): the first sync reads each company its
+contacts name once; every incremental sync searches the companies modified in its window.
 
     .venv/bin/python bench/bench_api_calls.py [--contacts 10000] [--json OUT]
 """
@@ -52,6 +53,7 @@ DAY_MET = 0.003
 DAY_NOTES = 0.005
 DAY_STATUS_CHANGES = 0.005
 DAY_STATUSES = ("ATTEMPTED_TO_CONTACT", "CONNECTED", "IN_PROGRESS", "BAD_TIMING", "UNQUALIFIED")
+DAY_COMPANY_UPDATES = 0.01  # companies enriched or edited in a day (their contacts are evaluated again)
 
 
 def ceil_div(count: int, size: int) -> int:
@@ -76,6 +78,19 @@ class Portal:
     def events_between(self, since_ms: int | None, until_ms: int) -> int:
         events = self.portal.timelines.iter_all_events(False, None, since_ms, until_ms)
         return sum(1 for event in events if event.event_type in self.web_event_types)
+
+    def companies_of(self, contact_ids: list[str]) -> set[str]:
+        """The primary companies these contacts name."""
+        ids = (self.portal.contacts[cid].get("associatedcompanyid") for cid in contact_ids)
+        return {company_id for company_id in ids if company_id}
+
+    def companies_modified_between(self, since_ms: int, until_ms: int) -> list[str]:
+        found = []
+        for company_id, props in self.portal.companies.records.items():
+            modified = parse_instant(props.get("hs_lastmodifieddate") or "")
+            if modified is not None and since_ms <= modified < until_ms:
+                found.append(company_id)
+        return found
 
     def modified_between(self, since_ms: int, until_ms: int) -> list[str]:
         found = []
@@ -125,6 +140,10 @@ def play_a_working_day(box: Sandbox, clock: FixedClock, seed: int) -> dict[str, 
         for cid in rng.sample(ids, max(1, int(len(ids) * DAY_STATUS_CHANGES / 12))):
             portal.update_contact(cid, {"hs_lead_status": rng.choice(DAY_STATUSES)})
             added["lead status changes"] += 1
+        companies = sorted(portal.companies.records)
+        for company_id in rng.sample(companies, max(1, int(len(companies) * DAY_COMPANY_UPDATES / 12))):
+            portal.update_company(company_id, {"numberofemployees": str(rng.randint(5, 20_000))})
+            added["company updates"] += 1
     return {"added": dict(added), "engaged": sorted(engaged)}
 
 
@@ -213,6 +232,7 @@ def main() -> None:
                     "contacts.list": ceil_div(n, LIST_PAGE),
                     "events.list": max(1, ceil_div(events, EVENTS_PAGE)),
                     "engagements": engagement_bound(engagements, types),
+                    "companies.batch_read": ceil_div(len(data.companies_of(data.portal.active_ids())), BATCH),
                 },
             )
             results["first_full"] = first
@@ -264,6 +284,8 @@ def incremental(
     bound = {
         "contacts.search": max(1, ceil_div(len(changed), SEARCH_PAGE)),
         "events.list": max(1, ceil_div(data.events_between(since_ms, until_ms), EVENTS_PAGE)),
+        # Companies modified in the window: one search page per 200 (their contacts are evaluated from the store).
+        "companies.search": max(1, ceil_div(len(data.companies_modified_between(since_ms, until_ms)), SEARCH_PAGE)),
     }
     # Contacts with engagements logged since the previous run: one association call per type per 1,000 of them
     # finds the new engagements, then each new one is read once (batch read, 100 a call). (Engagements logged in

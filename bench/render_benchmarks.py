@@ -362,24 +362,28 @@ run is reproducible. The API calls are the sandbox's request counts (retries inc
 and equal the run's own `api_calls`. Five runs in a row: a first full sync; the next incremental sync, which meets
 our own writes of the first (they moved the contacts' modification time: it reads them and writes nothing); an
 incremental sync after a simulated working day (website visits and form submissions by 5% of the contacts; e-mails
-to 3%, a quarter of them answered; calls, meetings, notes; lead status changes by reps); the next incremental, which
+to 3%, a quarter of them answered; calls, meetings, notes; lead status changes by reps; 1% of the companies
+enriched with a new head count); the next incremental, which
 meets our writes of that one; and a no-op incremental (nothing changed in its window).
 
 The lower bound is what any correct client must spend with HubSpot's documented page and batch sizes, counted from
 the data the sandbox holds when the run starts:
 
 - first full sync: `ceil(N / 100)` list pages + `ceil(E / 100)` event pages + `Σ_type ceil(K_type / 100)` engagement
-  reads + `ceil(W / 100)` batch updates, where N = contacts, E = web events in the 180-day look-back, K_type =
-  engagements of each type, W = contacts whose values had to be written. The association lookups are not in the
+  reads + `ceil(C / 100)` company reads + `ceil(W / 100)` batch updates, where N = contacts, E = web events in the
+  look-back, K_type = engagements of each type, C = the companies the contacts name (their primary company, whose
+  id each contact carries), W = contacts whose values had to be written. The association lookups are not in the
   bound: a client that lists the engagement objects with their associations needs none (the engagements' list pages
   hold 100 each, the same as batch reads). leadstage reads associations (1,000 contacts a call, per type) and then
   the engagements by id, so that it can do the same for a page of changed contacts in an incremental sync.
-- incremental sync: `max(1, ceil(M / 200))` search pages + `max(1, ceil(E / 100))` event pages, where M = contacts
-  and E = web events modified in the run's window (which starts `overlap_minutes` before the previous run's end, as
+- incremental sync: `max(1, ceil(M / 200))` search pages + `max(1, ceil(E / 100))` event pages +
+  `max(1, ceil(Q / 200))` company search pages, where M = contacts, E = web events and Q = companies modified in the
+  run's window (a changed company's contacts are evaluated again from the state store, without reading them) (which starts `overlap_minutes` before the previous run's end, as
   configured; a client with the same overlap must read them), plus, when contacts got new engagements since the
   previous run, `types × ceil(A / 1,000)` association lookups for the A contacts concerned and
   `Σ_type ceil(new_type / 100)` reads of the new engagements, plus `ceil(W / 100)` batch updates.
-- no-op incremental: one search and one event page (each answers "nothing"): 1 call per object type.
+- no-op incremental: one contact search, one event page and one company search (each answers "nothing"): 1 call
+  per object type.
 
 Runs 2 and 4 are reported for honesty: after a run that wrote W contacts, the next run's window holds those W
 contacts again (our writes moved their modification time after that run's `until`), so it spends `ceil(W / 200)`

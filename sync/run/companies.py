@@ -42,9 +42,14 @@ def with_company(contact: Contact, company: Mapping[str, str]) -> Contact:
 
 
 def attach_companies(
-    portal: str, contacts: Sequence[Contact], connector: Connector, store: StateStore
+    portal: str,
+    contacts: Sequence[Contact],
+    connector: Connector,
+    store: StateStore,
+    fresh: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WithCompanies:
-    """Contacts read from the CRM, each with its company's fields."""
+    """Contacts read from the CRM, each with its company's fields (``fresh``: companies just read as changed, which
+    take the place of the stored ones)."""
     if connector.companies_with_contacts:
         companies: CompanyRows = {
             str(c.fields[COMPANY_ID]): own_company(c) for c in contacts if c.fields.get(COMPANY_ID)
@@ -52,6 +57,7 @@ def attach_companies(
         return WithCompanies(list(contacts), companies)
     ids = sorted({str(c.fields[COMPANY_ID]) for c in contacts if c.fields.get(COMPANY_ID)})
     known: CompanyRows = dict(store.load_companies(portal, ids)) if ids else {}
+    known.update({company_id: fields for company_id, fields in (fresh or {}).items() if company_id in ids})
     missing = [company_id for company_id in ids if company_id not in known]
     read = connector.read_companies(missing) if missing else None
     new: CompanyRows = dict(read.found) if read else {}

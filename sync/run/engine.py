@@ -19,6 +19,7 @@ from typing import Any
 
 from leadstage.connectors.base import (
     COMPANY_ID,
+    CompanyPage,
     Connector,
     ConnectorError,
     QuotaExhausted,
@@ -88,6 +89,9 @@ class SyncRun:
         self._holder = holder
         self.lease_lost = False
         self._dry_stream: dict[str, list[Activity]] = defaultdict(list)
+        # Companies modified since the last run, read at its start (see _read_changed_companies).
+        self._company_pages: list[CompanyPage] = []
+        self._fresh_companies: dict[str, Mapping[str, str]] = {}
         self.stopped = False
         self._planned: list[dict[str, Any]] = []
         self._pending: list[Update] = []
@@ -133,13 +137,16 @@ class SyncRun:
             self._read_and_evaluate(list(self.options.replay))
         else:
             self._ingest_events()
-            # Companies first: the contacts swept next then find their companies' new values in the store.
+            # The companies changed since the last run are read first, so the contacts swept next are evaluated
+            # with their new values; their other contacts are evaluated last, from the state store.
             if not self.stopped and self.options.backfill is None:
-                self._sweep_companies()
+                self._read_changed_companies()
             if not self.stopped:
                 self._sweep_contacts()
             if not self.stopped:
                 self._evaluate_dirty()
+            if not self.stopped and self.options.backfill is None:
+                self._evaluate_company_changes()
 
     def _record_crash(self, crash: Exception) -> None:
         """A bug or a lost state store: record the run as crashed (if the store still answers), with why."""
@@ -207,15 +214,14 @@ class SyncRun:
         deleted: Sequence[str] = (),
     ) -> None:
         """A page read from the CRM: the contacts get their companies' fields, then the page is processed."""
-        joined = attach_companies(self.portal, contacts, self.connector, self.store)
+        joined = attach_companies(self.portal, contacts, self.connector, self.store, self._fresh_companies)
         failures = [*rejected, *joined.failures]
         self._process(joined.contacts, failures, position, deleted=deleted, companies=joined.companies)
 
     # -- companies ------------------------------------------------------------------------------------------
-    def _sweep_companies(self) -> None:
-        """Companies modified since the last run: their contacts are evaluated again with the new values, from
-        the state store (a contact changed too is then evaluated once more by the sweep, with the company as now
-        stored). The first run only notes where to start."""
+    def _read_changed_companies(self) -> None:
+        """Read the companies modified since the last run (their new values serve every contact evaluated from
+        now on). The first run only notes where to start: it reads every company it meets anyway."""
         stored = self.store.load_position(self.portal, COMPANIES_STREAM)
         now = self.now()
         if stored is None:
@@ -225,18 +231,29 @@ class SyncRun:
                     self.store.save_position(conn, self.portal, COMPANIES_STREAM, start, now)
             return
         position = stored if not stored.done else self._next_position(COMPANIES_STREAM, full=False)
-        for page in self.connector.pull_companies(position):
+        self._company_pages = list(self.connector.pull_companies(position))
+        for page in self._company_pages:
+            self._fresh_companies.update(page.companies)
+
+    def _evaluate_company_changes(self) -> None:
+        """The contacts of the changed companies that this run has not evaluated yet: again, from the state store,
+        with the company's new values. The companies and their position are committed once that is done, so a
+        crash before it reads them again."""
+        now = self.now()
+        for page in self._company_pages:
             ids = [*page.companies, *page.unreadable]
             members = self.store.load_contacts(self.portal, self.store.contacts_of_companies(self.portal, ids))
             contacts: list[Contact] = []
             failures: list[RecordFailure] = []
-            for stored_contact in members.values():
-                company_id = str(stored_contact.fields.get(COMPANY_ID))
+            for member in members.values():
+                if member.last_run_id == self.run_id:
+                    continue  # evaluated by this run already, with the new values
+                company_id = str(member.fields.get(COMPANY_ID))
                 if company_id in page.unreadable:
                     reason = f"its company {company_id} cannot be read: {page.unreadable[company_id]}"
-                    failures.append(RecordFailure(stored_contact.contact_id, reason))
+                    failures.append(RecordFailure(member.contact_id, reason))
                 else:
-                    contacts.append(with_company(stored_contact.as_contact(now), page.companies[company_id]))
+                    contacts.append(with_company(member.as_contact(now), page.companies[company_id]))
             self._process(contacts, failures, None, fetch=False, companies=dict(page.companies))
             self._flush()
             if not self.options.dry_run:
