@@ -379,9 +379,10 @@ the data the sandbox holds when the run starts:
 - incremental sync: `max(1, ceil(M / 200))` search pages + `max(1, ceil(E / 100))` event pages +
   `max(1, ceil(Q / 200))` company search pages, where M = contacts, E = web events and Q = companies modified in the
   run's window (which starts `overlap_minutes` before the previous run's end, as configured; a client with the same
-  overlap must read them; a changed company's contacts are evaluated again from the state store, without a read), plus, when contacts got new engagements since the
-  previous run, `types × ceil(A / 1,000)` association lookups for the A contacts concerned and
-  `Σ_type ceil(new_type / 100)` reads of the new engagements, plus `ceil(W / 100)` batch updates.
+  overlap must read them; a changed company's contacts are evaluated again from the state store, without a read),
+  plus, when contacts got new engagements since the previous run, `types × ceil(A / 1,000)` association lookups for
+  the A contacts concerned and `Σ_type ceil(new_type / 100)` reads of the new engagements, plus `ceil(W / 100)` batch
+  updates.
 - no-op incremental: one contact search, one event page and one company search (each answers "nothing"): 1 call
   per object type.
 
