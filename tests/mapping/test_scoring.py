@@ -280,7 +280,10 @@ def test_the_explanation_is_plain_data_for_json() -> None:
 
     dumped = json.loads(json.dumps(dataclasses.asdict(score(person(job_title="VP"), activities, model, NOW))))
 
-    assert dumped["fit_rules"] == [{"rule": "Senior title", "field": "job_title", "value": "VP", "points": 25}]
+    assert dumped["fit_rules"] == [
+        {"rule": "Senior title", "field": "job_title", "value": "VP", "points": 25, "tier": None, "detail": None}
+    ]
+    assert (dumped["combine"], dumped["fit_raw"]) == ("clamped", 25)
     assert dumped["engagement_rules"][0]["rule"] == "Pricing page"
     assert dumped["engagement_rules"][0]["activities"] == 1
 
@@ -292,6 +295,7 @@ def test_the_explanation_is_plain_data_for_json() -> None:
         ({"half_life_days": 0}, "half_life_days must be above 0"),
         ({"max_age_days": -1}, "max_age_days must be above 0"),
         ({"fit_weight": -0.5}, "must be 0 or more"),
+        ({"combine": "sum"}, "combine must be one of clamped, net"),
     ],
 )
 def test_scoring_model_rejects_impossible_settings(options: dict[str, float], message: str) -> None:
