@@ -219,3 +219,15 @@ def test_evaluation_is_deterministic_and_ignores_activity_order(
 
     assert evaluate(activities) == evaluate(activities)
     assert evaluate(shuffled) == evaluate(activities)
+
+
+@PROPERTY_SETTINGS
+@given(scoring_models(positive_points), temperature_models, activity_lists, st.floats(0, 400))
+def test_window_points_never_increase_as_now_moves_later_decayed_or_not(
+    model: ScoringModel, windows: TemperatureModel, activities: list[Activity], days_later: float
+) -> None:
+    earlier = temperature(activities, model, windows, NOW)
+    later = temperature(activities, model, windows, NOW + timedelta(days=days_later))
+
+    for before, after in zip(earlier.points_by_window, later.points_by_window, strict=True):
+        assert after.points <= before.points
