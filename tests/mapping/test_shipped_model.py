@@ -110,7 +110,9 @@ def test_the_shipped_model_on_typical_people(
 def test_the_shipped_model_shows_seniority_tiers_and_bant_authority_naming_them(model: QualificationModel) -> None:
     evaluation = evaluate(contact(**VP), demo_form(), None, model, NOW)
 
-    assert evaluation.values["score_reason"].startswith("fit: Seniority: VP +20, Target industry +20, Company size")
+    assert evaluation.values["score_reason"].startswith(
+        "fit: Target industry +20, Company size 50-5000 +20, Seniority: VP +20;"
+    )
     assert evaluation.bant.criteria[1].reason.startswith("rule 'Seniority' in tiers C-level, VP, Director [tier VP:")
     assert evaluation.score.combine == "net"
 

@@ -23,15 +23,15 @@ def engagement(index, **change):
 
 
 def tier(index, **change):
-    """A change to a tier of the shipped "Seniority" rule (scoring.fit[0])."""
-    return lambda d: d["scoring"]["fit"][0]["tiers"][index].update(change)
+    """A change to a tier of the shipped "Seniority" rule (scoring.fit[4])."""
+    return lambda d: d["scoring"]["fit"][4]["tiers"][index].update(change)
 
 
 def student_part(*path, **change):
-    """A change to a table inside the shipped "Student" group (scoring.fit[1]): path of keys and indexes."""
+    """A change to a table inside the shipped "Student" group (scoring.fit[5]): path of keys and indexes."""
 
     def edit(data):
-        node = data["scoring"]["fit"][1]
+        node = data["scoring"]["fit"][5]
         for key in path:
             node = node[key]
         node.update(change)
@@ -67,10 +67,10 @@ def drop(*path):
 
 MISTAKES = [
     ("bad regex", fit(0, regex="(unclosed"), "scoring.fit[0].regex", "regex"),
-    ("two operators in one rule", fit(2, equals="Software"), "scoring.fit[2]", "exactly one"),
+    ("two operators in one rule", fit(0, equals="Software"), "scoring.fit[0]", "exactly one"),
     ("unknown operator", fit(2, matches="x"), "scoring.fit[2]", ""),
     ("points as text", fit(3, points="25"), "scoring.fit[3].points", ""),
-    ("duplicate rule name", fit(4, name="Seniority"), "scoring.fit", "Seniority"),
+    ("duplicate rule name", fit(6, name="Seniority"), "scoring.fit", "Seniority"),
     ("negative half-life", lambda d: d["scoring"].update(half_life_days=-3), "scoring.half_life_days", "above 0"),
     ("both weights zero", lambda d: d["scoring"].update(fit_weight=0, engagement_weight=0), "scoring", "weight"),
     ("unknown activity kind", engagement(0, kind="pageview"), "scoring.engagement[0].kind", "page_view"),
@@ -122,7 +122,7 @@ MISTAKES = [
     (
         "HubSpot's property name in a tier",
         tier(1, field="jobtitle"),
-        "scoring.fit[0].tiers[1].field",
+        "scoring.fit[4].tiers[1].field",
         "'jobtitle' is HubSpot's name for the canonical field 'job_title'",
     ),
     (
@@ -131,7 +131,7 @@ MISTAKES = [
         "scoring.fit[3].field",
         "'Industry' is Salesforce's name for the canonical field 'industry'",
     ),
-    ("a field that does not exist", fit(4, field="employes"), "scoring.fit[4].field", "did you mean 'employees'?"),
+    ("a field that does not exist", fit(2, field="employes"), "scoring.fit[2].field", "did you mean 'employees'?"),
     (
         "an activity attribute in the wrong case",
         engagement(0, where={"URL": {"contains": "/pricing"}}),
@@ -185,50 +185,50 @@ MISTAKES = [
         "not a database URL",
     ),
     # Groups, tiers and rule references (the "Student" group is any = [title, all = [domain, not = { rule }]]).
-    ("an empty group", fit(1, any=[]), "scoring.fit[1].any", "an empty group"),
-    ("a group and a field on one rule", fit(1, field="job_title"), "scoring.fit[1]", "not several (found: field, any)"),
+    ("an empty group", fit(5, any=[]), "scoring.fit[5].any", "an empty group"),
+    ("a group and a field on one rule", fit(5, field="job_title"), "scoring.fit[5]", "not several (found: field, any)"),
     (
         "an unknown key deep in a group",
         student_part("any", 1, "all", 1, "not", regexp="x"),
-        "scoring.fit[1].any[1].all[1].not.regexp",
+        "scoring.fit[5].any[1].all[1].not.regexp",
         "unknown key",
     ),
     (
         "a lookbehind deep in a group",
         student_part("any", 1, "all", 0, regex="(?<=@)edu"),
-        "scoring.fit[1].any[1].all[0].regex",
+        "scoring.fit[5].any[1].all[0].regex",
         "RE2",
     ),
     (
         "a group naming a rule that does not exist",
         student_part("any", 1, "all", 1, "not", rule="Senority"),
-        "scoring.fit[1].any[1].all[1].not.rule",
+        "scoring.fit[5].any[1].all[1].not.rule",
         "no fit or engagement rule is named 'Senority'; did you mean 'Seniority'?",
     ),
     (
         "a rule referring to itself",
-        lambda d: d["scoring"]["fit"][1]["any"].append({"rule": "Student"}),
-        "scoring.fit[1].any[2].rule",
+        lambda d: d["scoring"]["fit"][5]["any"].append({"rule": "Student"}),
+        "scoring.fit[5].any[2].rule",
         "rule 'Student' refers to itself: 'Student' -> 'Student'",
     ),
     (
         "two rules referring to each other",
         edit(
-            ("scoring", "fit", 0, "tiers", 3),
+            ("scoring", "fit", 4, "tiers", 3),
             {
                 "name": "Manager",
                 "all": [{"field": "job_title", "regex": "(?i)manager"}, {"not": {"rule": "Student"}}],
                 "points": 10,
             },
         ),
-        "scoring.fit[0].tiers[3].all[1].not.rule",
+        "scoring.fit[4].tiers[3].all[1].not.rule",
         "rule 'Seniority' refers to itself: 'Seniority' -> 'Student' -> 'Seniority'",
     ),
     ("a rule at the top of a fit rule", fit(2, rule="Seniority"), "scoring.fit[2]", "inside a group"),
-    ("tiers without a tier", fit(0, tiers=[]), "scoring.fit[0].tiers", "at least one tier"),
-    ("points beside tiers", fit(0, points=10), "scoring.fit[0]", "per tier"),
-    ("two tiers of one name", tier(1, name="C-level"), "scoring.fit[0].tiers", "'C-level'"),
-    ("a tier without points", drop("scoring", "fit", 0, "tiers", 2, "points"), "scoring.fit[0].tiers[2].points", ""),
+    ("tiers without a tier", fit(4, tiers=[]), "scoring.fit[4].tiers", "at least one tier"),
+    ("points beside tiers", fit(4, points=10), "scoring.fit[4]", "per tier"),
+    ("two tiers of one name", tier(1, name="C-level"), "scoring.fit[4].tiers", "'C-level'"),
+    ("a tier without points", drop("scoring", "fit", 4, "tiers", 2, "points"), "scoring.fit[4].tiers[2].points", ""),
     (
         "BANT naming a rule that does not exist",
         lambda d: d["bant"]["need"][0].update(rule="Demo requests"),
@@ -257,7 +257,7 @@ MISTAKES = [
         "a name both a fit and an engagement rule have",
         engagement(0, name="Seniority"),
         "bant.authority[0].rule",
-        "'Seniority' names both scoring.fit[0] and scoring.engagement[0]",
+        "'Seniority' names both scoring.fit[4] and scoring.engagement[0]",
     ),
     (
         "a temperature window counting a fit rule",
@@ -285,8 +285,8 @@ MISTAKES = [
         "-inf for no minimum",
     ),
     ("an unknown way to combine", lambda d: d["scoring"].update(combine="sum"), "scoring.combine", "'clamped'"),
-    ("an unknown band reading", fit(3, band="middle"), "scoring.fit[3].band", "'midpoint'"),
-    ("a band reading without a range", fit(2, band="overlap"), "scoring.fit[2]", "band says how a number band"),
+    ("an unknown band reading", fit(1, band="middle"), "scoring.fit[1].band", "'midpoint'"),
+    ("a band reading without a range", fit(0, band="overlap"), "scoring.fit[0]", "band says how a number band"),
     (
         "a state store nobody answers at",
         lambda d: d["state"].update(url="postgresql+psycopg://postgres@127.0.0.1:1/leadstage"),
