@@ -250,7 +250,7 @@ def parts(model: QualificationModel) -> dict[str, Run]:
         for contact, activities, _ in cases:
             found = plan.activities.ages(activities, as_of_us, until_us)
             engagement = engagement_points(found.ages, plan.scoring.engagement, plan.scoring.max_age_s)
-            score_result(fit_points(contact, plan.scoring.fit), engagement, model.scoring)
+            score_result(fit_points(contact, plan.scoring.fit, found.ages), engagement, model.scoring)
 
     def grade_only(cases: list[Case]) -> None:
         for contact, activities, _ in cases:

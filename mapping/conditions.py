@@ -6,11 +6,26 @@ rule's own words for explanations ("matches regex '(?i)vp'", "is between 50 and 
 
 Regular expressions run on RE2, a linear-time engine: no pattern, however written, can make matching take longer
 than a pass over the text (Python's ``re`` backtracks, and ``(a+)+$`` on forty a's and a "!" would spin for
-hours). RE2 has no lookaround and no backreferences; such a pattern is refused when the config is loaded.
+hours). RE2 has no lookaround and no backreferences; such a pattern is refused when the config is loaded. "X but
+not Y" is a group (``groups``): ``all = [X, { not = Y }]``.
 
 Text comparisons ignore case (and, for ``equals``/``one_of``, surrounding spaces). Numbers are read leniently
-because CRMs send strings: "1,200", "1.5e6", "$5,000,000", HubSpot's employee ranges "100-500" (read as the
-lower bound, 100) and "1000+" (1000). A value that is not a number makes a range condition false.
+because CRMs send strings: "1,200", "1.5e6", "$5,000,000". A value that is not a number makes a range condition
+false.
+
+Number bands. CRMs also send ranges: HubSpot's employee counts "25-50" and "1000+", picklists such as
+"5,000-10,000" or "100 to 500". ``parse_band`` reads them as (low, high), high infinite for an open band ("1000+"),
+and a single number as (n, n). ``parse_number`` reads a band as its lower end (what ``validate`` checks: a band is
+a number). A range condition (``Range``) meets a band as its ``band`` mode says:
+
+- ``midpoint`` (the default): the band's middle lies in the range; an open band counts as its lower end. "25-50"
+  (37.5) is not "at least 50"; "100-500" (300) is "at least 200"; "1000+" is "between 50 and 5,000". This is what an
+  admin means by "companies of 50 to 5,000 people": the typical company of the band, not its smallest one.
+- ``overlap``: some number of the band lies in the range ("25-50" is "at least 50": it reaches 50).
+- ``within``: the whole band lies in the range ("1000+" is never "at most 5,000").
+- ``lower``: the band's lower end lies in the range (how bands were read before they were ranges).
+
+For a single number the modes agree.
 """
 
 from __future__ import annotations
@@ -21,7 +36,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 import re2
 
@@ -49,6 +64,47 @@ def parse_number(text: str) -> float | None:
             return None
         number = float(match["number"].replace(",", ""))
     return number if math.isfinite(number) else None
+
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:e[+-]?\d+)?"
+# A band: "25-50", "5,000 - 10,000", "100 to 500", "$1,000-$5,000", "1000+", "10,001+".
+_BAND = re.compile(
+    rf"""
+    \s*[$€£]?\s*(?P<low>[+-]?{_NUMBER})
+    \s*(?:(?P<open>\+)|(?:[-–]|to\s)\s*[$€£]?\s*(?P<high>{_NUMBER})\s*(?P<open_high>\+)?)\s*
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+Band: TypeAlias = tuple[float, float]
+BandMode: TypeAlias = Literal["midpoint", "overlap", "within", "lower"]
+BAND_MODES: tuple[str, ...] = get_args(BandMode)
+DEFAULT_BAND_MODE: BandMode = "midpoint"
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_band(text: str) -> Band | None:
+    """The range of numbers a CRM value stands for: (low, high), high infinite for an open band ("1000+"), (n, n)
+    for a single number; None when it is not a number (exactly when ``parse_number`` reads none). A band written
+    high to low ("500-100") is read as 100..500."""
+    number = parse_number(text)
+    if number is None:
+        return None
+    match = _BAND.fullmatch(text)
+    if match is None:
+        return (number, number)
+    if match["open"] is not None or match["open_high"] is not None:
+        return (number, math.inf)
+    high = float(match["high"].replace(",", ""))
+    if not math.isfinite(high):
+        return (number, number)
+    return (number, high) if high >= number else (high, number)
+
+
+def band_point(band: Band) -> float:
+    """The number a band stands for by its midpoint: its middle, or its lower end for an open band."""
+    low, high = band
+    return low if high == math.inf else (low + high) / 2
 
 
 def _fold(text: str) -> str:
@@ -139,31 +195,63 @@ class Regex:
 
 @dataclass(frozen=True, slots=True)
 class Range:
-    """Holds when the value reads as a number within ``min``..``max`` (inclusive; either end may be open)."""
+    """Holds when the value reads as a number within ``min``..``max`` (inclusive; either end may be open).
+
+    A band value ("25-50", "1000+") meets the range as ``band`` says (see the module docstring).
+    """
 
     min: float | None = None
     max: float | None = None
+    band: BandMode = DEFAULT_BAND_MODE
 
     def __post_init__(self) -> None:
         if self.min is None and self.max is None:
             raise ValueError("a range needs min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"range min ({self.min}) is above max ({self.max})")
+        if self.band not in BAND_MODES:
+            raise ValueError(f"band must be one of {', '.join(BAND_MODES)}, got {self.band!r}")
+
+    def _contains(self, number: float) -> bool:
+        return (self.min is None or number >= self.min) and (self.max is None or number <= self.max)
 
     def holds(self, value: str | None) -> bool:
         if value is None:
             return False
-        number = parse_number(value)
-        if number is None:
+        band = parse_band(value)
+        if band is None:
             return False
-        return (self.min is None or number >= self.min) and (self.max is None or number <= self.max)
+        low, high = band
+        if low == high or self.band == "lower":
+            return self._contains(low)
+        if self.band == "midpoint":
+            return self._contains(band_point(band))
+        if self.band == "overlap":
+            return (self.max is None or low <= self.max) and (self.min is None or high >= self.min)
+        return self._contains(low) and self._contains(high)  # within
+
+    def reading(self, value: str | None) -> str | None:
+        """How a band value was read, for explanations ("band 100..500, midpoint 300"); None for a single number
+        or a value that is not a number."""
+        band = None if value is None else parse_band(value)
+        if band is None or band[0] == band[1]:
+            return None
+        low, high = band
+        shown = f"{_format_number(low)}+" if high == math.inf else f"{_format_number(low)}..{_format_number(high)}"
+        if self.band == "midpoint":
+            return f"band {shown}, midpoint {_format_number(band_point(band))}"
+        if self.band == "lower":
+            return f"band {shown}, lower end {_format_number(low)}"
+        return f"band {shown}, {self.band}"
 
     def describe(self) -> str:
         if self.max is None:
-            return f"is at least {_format_number(self.min or 0.0)}"
-        if self.min is None:
-            return f"is at most {_format_number(self.max)}"
-        return f"is between {_format_number(self.min)} and {_format_number(self.max)}"
+            text = f"is at least {_format_number(self.min or 0.0)}"
+        elif self.min is None:
+            text = f"is at most {_format_number(self.max)}"
+        else:
+            text = f"is between {_format_number(self.min)} and {_format_number(self.max)}"
+        return text if self.band == DEFAULT_BAND_MODE else f"{text} (a band by {self.band})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .bant import BantModel, BantResult, grade_found
-from .compiled import CompiledModel, compile_model
+from .compiled import CompiledModel, compile_model, hand_raise
 from .model import Activity, Contact, StageState, epoch_microseconds
 from .scoring import (
     ScoreResult,
     ScoringModel,
+    contribution_label,
     engagement_label,
     engagement_points,
-    fit_label,
     fit_points,
     score_result,
 )
@@ -52,7 +52,7 @@ class QualificationModel:
     compiled: CompiledModel = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "compiled", compile_model(self.scoring, self.bant, self.temperature))
+        object.__setattr__(self, "compiled", compile_model(self.scoring, self.bant, self.temperature, self.stages))
 
 
 # Built for every person evaluated: a plain slotted dataclass, as a frozen one costs 3-5x as much to construct.
@@ -77,7 +77,7 @@ def score_reason(result: ScoreResult) -> str:
     when a rule starts or stops counting, not with every bit of decay.
     """
     return format_score_reason(
-        [fit_label(rule.rule, rule.points) for rule in result.fit_rules],
+        [contribution_label(rule) for rule in result.fit_rules],
         [engagement_label(rule.rule, rule.activities) for rule in result.engagement_rules],
     )
 
@@ -98,15 +98,19 @@ def evaluate(
     over the activities (``model.compiled``).
     """
     plan = model.compiled
-    as_of_us = epoch_microseconds(as_of or now)
+    scored_at = as_of or now
+    as_of_us = epoch_microseconds(scored_at)
     found = plan.activities.ages(activities, as_of_us, as_of_us + plan.scoring.max_future_us)
-    fit = fit_points(contact, plan.scoring.fit)
+    fit = fit_points(contact, plan.scoring.fit, found.ages)
     engagement = engagement_points(found.ages, plan.scoring.engagement, plan.scoring.max_age_s)
     scored = score_result(fit, engagement, model.scoring)
     graded = grade_found(contact, found.ages, plan.bant)
     heat = temperature_result(window_points(found.ages, plan.scoring.engagement, plan.temperature), plan.temperature)
     last_at = None if found.latest is None else found.latest.occurred_at
-    decision = decide(contact, previous, scored.score, graded.grade, last_at, model.stages, now)
+    raised = None
+    if plan.hand_raisers.rules:
+        raised = hand_raise(plan.hand_raisers, contact.fields, found.ages, fit.total, scored_at)
+    decision = decide(contact, previous, scored.score, graded.grade, last_at, model.stages, now, raised)
     values = _output_values(scored, graded, heat, decision, format_score_reason(fit.labels, engagement.labels))
     clear_first = _NOTHING_TO_CLEAR
     promotion = model.promotion

@@ -4,6 +4,11 @@ The rules:
 - The CRM's own fields are the truth for what sales decided; config maps each field's values to stages.
 - The worker only promotes raw -> mql (score over the threshold, optionally a minimum grade) and
   recycled -> mql (threshold crossed again, with activity after the recycle date).
+- Hand-raisers: ``mql_rules`` names fit or engagement rules (a demo request, a contact form) that make a raw lead
+  an MQL whatever its score, and a recycled one when the rule's activity came after the recycle date (for a fit
+  rule: any activity after it). The minimum grade still applies unless ``mql_rules_skip_grade``; a person whose
+  fit points add up below ``mql_rules_min_fit`` (a student, a competitor) is not a hand-raiser. evaluate() tells
+  ``decide`` which rule held (``HandRaise``).
 - Nothing is demoted automatically; a person's change in the CRM always wins over a computed one.
 - Every transition is recorded once, with its reason and source.
 """
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from .memo import BoundedMemo
 from .model import AT_COMPUTED, AT_MODIFIED, Contact, Grade, Stage, StageState, Transition, TransitionSource
@@ -66,12 +72,30 @@ class SignalMap:
 
 @dataclass(frozen=True, slots=True)
 class StageRules:
-    """The stage part of a qualification profile."""
+    """The stage part of a qualification profile.
+
+    ``mql_rules`` name the rules that make a hand-raiser an MQL whatever its score (see the module docstring):
+    the minimum grade applies to them too unless ``mql_rules_skip_grade``, and they do not count for a person
+    whose fit (the points of the fit rules that fired, before any clamping) is below ``mql_rules_min_fit``.
+    """
 
     signals: Sequence[SignalMap] = ()
     mql_threshold: int = 60
     mql_min_grade: Grade | None = None
     handover_sla_hours: float | None = 48.0
+    mql_rules: tuple[str, ...] = ()
+    mql_rules_skip_grade: bool = False
+    mql_rules_min_fit: float = 0.0  # -inf: no minimum
+
+
+class HandRaise(NamedTuple):
+    """One of the ``mql_rules`` holds for a person: which (the first in order), when its latest activity
+    happened (None for a fit rule), and the person's fit points (before any clamping). Built for every person a
+    rule holds for: a NamedTuple, cheaper to build than a frozen dataclass."""
+
+    rule: str
+    at: datetime | None
+    fit: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +205,13 @@ def decide(
     last_activity_at: datetime | None,
     rules: StageRules,
     now: datetime,
+    hand_raise: HandRaise | None = None,
 ) -> StageDecision:
     """Apply the CRM's signals, then the computed promotion, to the remembered stage.
 
     A stage the CRM set is dated by the date the CRM keeps for it (``contact.stage_dates``) where it has one,
     else by the record's last modification; a first sight also takes the dates of the earlier stages it passed.
+    ``hand_raise`` says which of ``rules.mql_rules`` holds for the person, if any.
     """
     observation = observe(contact, rules.signals)
     transitions: list[Transition] = []
@@ -233,12 +259,16 @@ def decide(
         )
 
     promotion = _computed_promotion(contact.id, state, score, grade, last_activity_at, rules, now)
+    if promotion is None and hand_raise is not None and rules.mql_rules:
+        promotion = _hand_raiser_promotion(contact.id, state, score, grade, last_activity_at, rules, now, hand_raise)
     if promotion is not None:
         state = _enter(state, promotion)
         transitions.append(promotion)
         reason = promotion.reason
     elif state.stage in (Stage.RAW, Stage.RECYCLED):
         reason = _why_not_promoted(state, score, grade, last_activity_at, rules)
+        if rules.mql_rules:
+            reason += "; " + _hand_raise_words(state, grade, last_activity_at, rules, hand_raise)
 
     return StageDecision(
         stage=state.stage,
@@ -302,6 +332,64 @@ def _computed_promotion(
     return None
 
 
+def _hand_raise_blocker(
+    state: StageState, grade: Grade | None, last_activity_at: datetime | None, rules: StageRules, hand_raise: HandRaise
+) -> str | None:
+    """Why a hand-raise does not make the person an MQL; None when it does."""
+    minimum = rules.mql_rules_min_fit
+    if hand_raise.fit < minimum:
+        return f"fit {hand_raise.fit:g} below the hand-raiser minimum {minimum:g}"
+    if not rules.mql_rules_skip_grade and not _grade_ok(grade, rules):
+        shown = grade.value if grade is not None else "none"
+        return f"grade {shown} below minimum {rules.mql_min_grade.value if rules.mql_min_grade else '-'}"
+    if state.stage is Stage.RECYCLED:
+        recycled_at = state.recycled_at
+        if recycled_at is None:
+            return "the recycle date is unknown"
+        at = hand_raise.at if hand_raise.at is not None else last_activity_at
+        if at is None or at <= recycled_at:
+            return f"not after the recycle on {recycled_at:%Y-%m-%d}"
+    return None
+
+
+def _hand_raise_words(
+    state: StageState,
+    grade: Grade | None,
+    last_activity_at: datetime | None,
+    rules: StageRules,
+    hand_raise: HandRaise | None,
+) -> str:
+    if hand_raise is None:
+        return "no hand-raiser rule holds (" + ", ".join(rules.mql_rules) + ")"
+    blocker = _hand_raise_blocker(state, grade, last_activity_at, rules, hand_raise)
+    return f"hand-raiser rule {hand_raise.rule!r} holds, but {blocker}"
+
+
+def _hand_raiser_promotion(
+    contact_id: str,
+    state: StageState,
+    score: int,
+    grade: Grade | None,
+    last_activity_at: datetime | None,
+    rules: StageRules,
+    now: datetime,
+    hand_raise: HandRaise,
+) -> Transition | None:
+    if state.stage not in (Stage.RAW, Stage.RECYCLED):
+        return None
+    if _hand_raise_blocker(state, grade, last_activity_at, rules, hand_raise) is not None:
+        return None
+    reason = f"hand-raiser: rule {hand_raise.rule!r} holds (score {score}, threshold {rules.mql_threshold})"
+    if not rules.mql_rules_skip_grade and rules.mql_min_grade is not None and grade is not None:
+        reason += f" and grade {grade.value} meets minimum {rules.mql_min_grade.value}"
+    if state.stage is Stage.RECYCLED:
+        at = hand_raise.at if hand_raise.at is not None else last_activity_at
+        assert at is not None and state.recycled_at is not None
+        reason += f", with activity on {at:%Y-%m-%d} after the recycle on {state.recycled_at:%Y-%m-%d}"
+    since = state.entered_at(state.stage)
+    return Transition(contact_id, state.stage, Stage.MQL, now, reason, TransitionSource.COMPUTED, AT_COMPUTED, since)
+
+
 def _why_not_promoted(
     state: StageState,
     score: int,
@@ -324,6 +412,7 @@ def _why_not_promoted(
 
 __all__ = [
     "IGNORE",
+    "HandRaise",
     "Observation",
     "SignalMap",
     "StageDecision",

@@ -154,10 +154,13 @@ def make_harness(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
     overrides: dict[str, Any] | None = None,
+    sections: dict[str, Any] | None = None,
 ) -> Harness:
+    """``overrides`` are merged into the config as loaded; ``sections`` replace the example's top-level tables in
+    the file itself (so the command line sees them too)."""
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    path = write_config(tmp_path / "leadstage.toml", config_data(tmp_path, box.url))
+    path = write_config(tmp_path / "leadstage.toml", {**config_data(tmp_path, box.url), **(sections or {})})
     settings = load_settings(path, overrides)
     portal = settings.portal("main")
     connector = build_connector(settings, portal, clock)

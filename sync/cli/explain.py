@@ -63,12 +63,20 @@ def render(console: Console, data: dict[str, Any]) -> None:
     say(f"score {score['score']} (MQL threshold {score['threshold']}): {score['formula']}")
 
     fit = Table(title="fit rules that fired", title_justify="left")
-    for column in ("rule", "field", "value seen", "from", "points"):
+    for column in ("rule", "tier", "field", "value seen", "from", "points", "why"):
         fit.add_column(column)
     sources = data.get("field_sources", {})
     for rule in score["fit_rules"]:
-        where = sources.get(rule["field"], "-")
-        fit.add_row(esc(rule["rule"]), esc(rule["field"]), esc(str(rule["value"])), esc(where), f"{rule['points']:+g}")
+        value = "-" if rule["value"] is None else str(rule["value"])
+        fit.add_row(
+            esc(rule["rule"]),
+            esc(rule.get("tier") or ""),
+            esc(rule["field"]),
+            esc(value),
+            esc(sources.get(rule["field"], "-")),
+            f"{rule['points']:+g}",
+            esc(rule.get("detail") or ""),
+        )
     say(fit)
 
     engagement = Table(title="engagement rules that matched", title_justify="left")
@@ -89,6 +97,8 @@ def render(console: Console, data: dict[str, Any]) -> None:
     say(engagement)
     for clamp in score["clamps"]:
         say(f"{clamp['total']} {clamp['raw']:.1f} clamped to {clamp['clamped']:.0f}")
+    if score.get("combine") == "net":
+        say(f"written as parts (each 0..100): fit_score {score['fit']:.0f}, engagement_score {score['engagement']:.0f}")
 
     say(f"BANT grade [bold]{bant['grade']}[/bold] ({bant['held']} of 4 criteria hold)")
     for criterion in bant["criteria"]:

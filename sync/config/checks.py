@@ -1,5 +1,5 @@
-"""Checks that look across sections: every field a rule names is one the portal reads, and the first run reads
-web events as far back as the model looks.
+"""Checks that look across sections: every field a rule names is one the portal reads, every rule a rule names
+exists (and no rule refers to itself), and the first run reads web events as far back as the model looks.
 
 A typo in a field name (``jobtitle``, ``Industry``, ``where = { URL = ... }``) would otherwise silently disable
 the rule: the field is simply never there. Each problem names ``file:key`` and suggests the name meant.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from leadstage.connectors.base import COMPANY_PREFIX
 from leadstage.connectors.hubspot.settings import DEFAULT_COMPANY_FIELDS as DEFAULT_COMPANY_PROPERTIES
@@ -18,7 +19,14 @@ from leadstage.connectors.salesforce.settings import DEFAULT_COMPANY_FIELDS, DEF
 from leadstage.mapping.derived import DERIVED
 from leadstage.mapping.model import ACTIVITY_ATTRIBUTES
 from leadstage.sync.config.portals import PortalSection, company_field_map
-from leadstage.sync.config.scoring import BantSection, ConditionSpec, ScoringSection, TemperatureSection
+from leadstage.sync.config.scoring import (
+    BantRuleSpec,
+    BantSection,
+    ConditionSpec,
+    FitRuleSpec,
+    ScoringSection,
+    TemperatureSection,
+)
 from leadstage.sync.config.stages import StagesSection
 
 CONVERTED_CONTACT = "converted_contact_id"
@@ -59,16 +67,43 @@ def _suggestion(name: str, known: Sequence[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}"
 
 
+CRITERIA = ("budget", "authority", "need", "timeline")
+
+
+def _nested(key: str, table: Any) -> Iterator[tuple[str, Any]]:
+    """(key, table) of a condition table and of every table in its groups (all, any, not), depth first."""
+    yield key, table
+    for group in ("all", "any"):
+        for index, part in enumerate(getattr(table, group, None) or ()):
+            yield from _nested(f"{key}.{group}[{index}]", part)
+    inner = getattr(table, "not_", None)
+    if inner is not None:
+        yield from _nested(f"{key}.not", inner)
+
+
+def _fit_tables(index: int, fit: FitRuleSpec) -> Iterator[tuple[str, Any]]:
+    """(key, table) of a fit rule's condition tables: its own, its tiers', and all nested in their groups."""
+    yield from _nested(f"scoring.fit[{index}]", fit)
+    for tier_index, tier in enumerate(fit.tiers or ()):
+        yield from _nested(f"scoring.fit[{index}].tiers[{tier_index}]", tier)
+
+
+def _condition_tables(scoring: ScoringSection, bant: BantSection) -> Iterator[tuple[str, Any]]:
+    """(key, table) of every condition table of the fit and BANT rules, nested ones included."""
+    for index, fit in enumerate(scoring.fit):
+        yield from _fit_tables(index, fit)
+    for criterion in CRITERIA:
+        for index, rule in enumerate(getattr(bant, criterion)):
+            yield from _nested(f"bant.{criterion}[{index}]", rule)
+
+
 def _field_references(
     stages: StagesSection, scoring: ScoringSection, bant: BantSection, crm: str
 ) -> Iterator[tuple[str, str]]:
     """(key, field name) of every contact field the profile's rules name, for one CRM."""
-    for index, fit in enumerate(scoring.fit):
-        yield f"scoring.fit[{index}].field", fit.field
-    for criterion in ("budget", "authority", "need", "timeline"):
-        for index, rule in enumerate(getattr(bant, criterion)):
-            if rule.field is not None:
-                yield f"bant.{criterion}[{index}].field", rule.field
+    for key, table in _condition_tables(scoring, bant):
+        if getattr(table, "field", None) is not None:
+            yield f"{key}.field", table.field
     crm_stages = stages.for_crm(crm)
     for name in crm_stages.signals or {}:
         yield f"stages.{crm}.signals.{name}", name
@@ -81,7 +116,7 @@ def _attribute_references(scoring: ScoringSection, bant: BantSection) -> Iterato
     wheres: list[tuple[str, Mapping[str, ConditionSpec]]] = [
         (f"scoring.engagement[{index}].where", rule.where) for index, rule in enumerate(scoring.engagement)
     ]
-    for criterion in ("budget", "authority", "need", "timeline"):
+    for criterion in CRITERIA:
         for index, rule in enumerate(getattr(bant, criterion)):
             if rule.where:
                 wheres.append((f"bant.{criterion}[{index}].where", rule.where))
@@ -128,6 +163,131 @@ def field_problems(
     return problems, notes
 
 
+def _close(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not close:
+        lowered = {candidate.lower(): candidate for candidate in known}
+        if name.lower() in lowered:
+            close = [lowered[name.lower()]]
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(repr(k) for k in known) or 'none'}"
+
+
+def _rule_references(scoring: ScoringSection, bant: BantSection) -> Iterator[tuple[str, Any, int | None]]:
+    """(key, table, fit rule index or None) of every table naming a rule (``rule = "..."``): in the fit rules'
+    groups (with the index of the fit rule it is in) and in BANT."""
+    for index, fit in enumerate(scoring.fit):
+        for key, table in _fit_tables(index, fit):
+            if getattr(table, "rule", None) is not None and not isinstance(table, FitRuleSpec):
+                yield key, table, index
+    for criterion in CRITERIA:
+        for index, rule in enumerate(getattr(bant, criterion)):
+            for key, table in _nested(f"bant.{criterion}[{index}]", rule):
+                if getattr(table, "rule", None) is not None:
+                    yield key, table, None
+
+
+def reference_problems(
+    path: Path,
+    prefix: str,
+    stages: StagesSection,
+    scoring: ScoringSection,
+    bant: BantSection,
+    temperature: TemperatureSection,
+) -> list[str]:
+    """Every rule named by a group, a BANT rule, a temperature window or ``stages.mql_rules`` must exist (with the
+    tiers chosen, and options that apply to it), and no fit rule may refer to itself through any chain of
+    references. Problems as ``file:key`` lines."""
+    fit_index = {rule.name: index for index, rule in enumerate(scoring.fit)}
+    engagement_index = {rule.name: index for index, rule in enumerate(scoring.engagement)}
+    every = [*fit_index, *engagement_index]
+    problems: list[str] = []
+
+    def named(key: str, name: str, allowed: str = "fit or engagement") -> bool:
+        if name in fit_index and name in engagement_index:
+            problems.append(
+                f"{path}:{prefix}{key}: {name!r} names both scoring.fit[{fit_index[name]}] and "
+                f"scoring.engagement[{engagement_index[name]}]; rename one of them"
+            )
+            return False
+        candidates = every if allowed == "fit or engagement" else list(engagement_index)
+        if name in candidates:
+            return True
+        if name in fit_index:
+            problems.append(
+                f"{path}:{prefix}{key}: {name!r} is a fit rule (scoring.fit[{fit_index[name]}]); "
+                f"only {allowed} rules can be named here"
+            )
+        else:
+            problems.append(f"{path}:{prefix}{key}: no {allowed} rule is named {name!r}; {_close(name, candidates)}")
+        return False
+
+    for key, table, _ in _rule_references(scoring, bant):
+        name = table.rule
+        if not named(f"{key}.rule", name):
+            continue
+        if table.tiers is not None:
+            if name in engagement_index:
+                problems.append(f"{path}:{prefix}{key}.tiers: {name!r} is an engagement rule: it has no tiers")
+            else:
+                tiers = [tier.name for tier in scoring.fit[fit_index[name]].tiers or ()]
+                if not tiers:
+                    problems.append(f"{path}:{prefix}{key}.tiers: rule {name!r} has no tiers to choose among")
+                for tier_index, tier in enumerate(table.tiers):
+                    if tiers and tier not in tiers:
+                        problems.append(
+                            f"{path}:{prefix}{key}.tiers[{tier_index}]: rule {name!r} has no tier {tier!r}; "
+                            f"{_close(tier, tiers)}"
+                        )
+        if isinstance(table, BantRuleSpec) and name in fit_index:
+            for option in ("within_days", "min_count"):
+                if getattr(table, option) is not None:
+                    problems.append(
+                        f"{path}:{prefix}{key}.{option}: {name!r} is a fit rule; {option} applies to activities "
+                        "(an activity rule, or an engagement rule named)"
+                    )
+    problems.extend(_cycles(path, prefix, scoring, fit_index))
+    for window in ("hot", "warm"):
+        for index, name in enumerate(getattr(temperature, window).rules or ()):
+            named(f"temperature.{window}.rules[{index}]", name, "engagement")
+    for index, name in enumerate(stages.mql_rules):
+        named(f"stages.mql_rules[{index}]", name)
+    return problems
+
+
+def _cycles(path: Path, prefix: str, scoring: ScoringSection, fit_index: Mapping[str, int]) -> list[str]:
+    """A problem for every chain of fit rules referring back to its start, at the first reference of the chain."""
+    edges: dict[int, list[tuple[str, int]]] = {}
+    for key, table, owner in _rule_references(scoring, BantSection()):
+        if owner is not None and table.rule in fit_index:
+            edges.setdefault(owner, []).append((f"{key}.rule", fit_index[table.rule]))
+    problems: list[str] = []
+    reported: set[frozenset[int]] = set()
+    done: set[int] = set()
+
+    def visit(node: int, chain: list[tuple[int, str]]) -> None:
+        for key, target in edges.get(node, ()):
+            positions = [step for step, _ in chain]
+            if target in positions:
+                loop = chain[positions.index(target) :]
+                members = frozenset(step for step, _ in loop)
+                if members not in reported:
+                    reported.add(members)
+                    names = [scoring.fit[step].name for step, _ in loop] + [scoring.fit[target].name]
+                    first_key = loop[1][1] if len(loop) > 1 else key
+                    problems.append(
+                        f"{path}:{prefix}{first_key}: rule {names[0]!r} refers to itself: "
+                        f"{' -> '.join(repr(name) for name in names)}; a rule cannot depend on its own outcome"
+                    )
+            elif target not in done:
+                visit(target, [*chain, (target, key)])
+        done.add(node)
+
+    for start in range(len(scoring.fit)):
+        if start not in done:
+            visit(start, [(start, "")])
+    return problems
+
+
 def sync_field_problems(
     path: Path, key: str, names: Sequence[str], portals: Mapping[str, PortalSection], required: bool
 ) -> list[str]:
@@ -157,7 +317,7 @@ def lookback_needed(scoring: ScoringSection, bant: BantSection, temperature: Tem
     ]
     if scoring.max_age_days is not None:
         needs.append((scoring.max_age_days, "scoring.max_age_days"))
-    for criterion in ("budget", "authority", "need", "timeline"):
+    for criterion in CRITERIA:
         for index, rule in enumerate(getattr(bant, criterion)):
             if rule.within_days is not None:
                 needs.append((rule.within_days, f"bant.{criterion}[{index}].within_days"))

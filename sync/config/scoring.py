@@ -2,7 +2,11 @@
 
 Every model forbids unknown keys, so a typo is an error rather than a silently ignored rule. Validation
 errors are raised inside the validators of the key at fault, so pydantic's ``loc`` points at it
-(``scoring.fit[2].regex``) and the message says what to do.
+(``scoring.fit[2].regex``, ``scoring.fit[3].all[1].not.regex``) and the message says what to do.
+
+A condition table is ``{ field = "...", <one operator> }``, a group ``{ all = [...] }``, ``{ any = [...] }`` or
+``{ not = {...} }`` (nesting allowed), or, inside a group or as a BANT rule, a reference ``{ rule = "<name>" }``.
+Which rules names refer to is checked across sections (``checks.reference_problems``), with ``file:key``.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import difflib
 import math
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from leadstage.mapping.bant import ActivityRule, BantModel, BantRule, Cutoffs, FieldRule
+from leadstage.mapping.bant import ActivityRule, BantModel, BantRef, BantRule, ClauseRule, Cutoffs, FieldRule
 from leadstage.mapping.conditions import (
+    DEFAULT_BAND_MODE,
     Absent,
+    BandMode,
     Condition,
     Contains,
     Equals,
@@ -27,20 +33,28 @@ from leadstage.mapping.conditions import (
     Where,
     compile_regex,
 )
+from leadstage.mapping.groups import AllOf, AnyOf, Clause, FieldTest, Not, RuleRef
 from leadstage.mapping.model import ActivityKind
 from leadstage.mapping.scoring import (
+    DEFAULT_COMBINE,
     DEFAULT_HALF_LIFE_DAYS,
     DEFAULT_MAX_FUTURE_DAYS,
     DEFAULT_WEIGHT,
+    AnyFitRule,
+    Combine,
     EngagementRule,
+    FitGroup,
     FitRule,
+    FitTiers,
     ScoringModel,
+    Tier,
 )
 from leadstage.mapping.temperature import TemperatureModel, Window
 from leadstage.sync.config.base import StrictSection
 
 KNOWN_KINDS: tuple[str, ...] = tuple(kind.value for kind in ActivityKind)
 OPERATOR_KEYS = "equals, one_of, regex, range/min/max, present, absent, contains"
+GROUP_KEYS = "all, any, not"
 BANT_CRITERIA_COUNT = 4
 DEFAULT_CUTOFFS = {"A": 4, "B": 3, "C": 2}
 DEFAULT_HOT = {"within_days": 7, "min_points": 20}
@@ -105,6 +119,7 @@ class _OperatorKeys(StrictSection):
     present: bool | None = None
     absent: bool | None = None
     contains: Name | None = None
+    band: BandMode | None = None
 
     @field_validator("regex")
     @classmethod
@@ -115,9 +130,9 @@ class _OperatorKeys(StrictSection):
             except RegexError as error:
                 raise ValueError(
                     f"invalid regex {pattern!r}: {error}. Patterns run on RE2 (linear time, so none can hang a "
-                    'run): no lookahead/lookbehind and no backreferences; for "X but not Y" write a second rule '
-                    "with negative points. In a TOML \"...\" string write a backslash as \\\\, or use a '...' "
-                    "literal string"
+                    'run): no lookahead/lookbehind and no backreferences; for "X but not Y" use a group: '
+                    'all = [{ field = "...", regex = "X" }, { not = { field = "...", regex = "Y" } }]. In a TOML '
+                    "\"...\" string write a backslash as \\\\, or use a '...' literal string"
                 ) from None
         return pattern
 
@@ -144,6 +159,8 @@ class _OperatorKeys(StrictSection):
             found = ", ".join(given) if given else "none"
             raise ValueError(f"give exactly one of {OPERATOR_KEYS} (found: {found})")
         if given != ["range"]:
+            if self.band is not None:
+                raise ValueError("band says how a number band meets a range: give it with min/max (or range)")
             return
         if self.range is not None and (self.min is not None or self.max is not None):
             raise ValueError("give the range either as range = { min, max } or as min/max keys, not both")
@@ -168,9 +185,10 @@ class _OperatorKeys(StrictSection):
             return Absent() if self.absent else Present()
         if self.contains is not None:
             return Contains(self.contains)
+        band = self.band or DEFAULT_BAND_MODE
         if self.range is not None:
-            return Range(self.range.min, self.range.max)
-        return Range(self.min, self.max)
+            return Range(self.range.min, self.range.max, band)
+        return Range(self.min, self.max, band)
 
 
 class ConditionSpec(_OperatorKeys):
@@ -186,26 +204,164 @@ def _where(where: dict[str, ConditionSpec]) -> Where:
     return tuple((attribute, spec.to_condition()) for attribute, spec in where.items())
 
 
-def _unique_names(rules: list[Any], section: str) -> None:
+def _unique_names(rules: list[Any], section: str, what: str = "rule") -> None:
     first_seen: dict[str, int] = {}
     for position, rule in enumerate(rules):
         if rule.name in first_seen:
             raise ValueError(
-                f"rule name {rule.name!r} is used by {section}[{first_seen[rule.name]}] and "
-                f"{section}[{position}]; give each rule its own name (explanations list rules by name)"
+                f"{what} name {rule.name!r} is used by {section}[{first_seen[rule.name]}] and "
+                f"{section}[{position}]; give each {what} its own name (explanations list {what}s by name)"
             )
         first_seen[rule.name] = position
 
 
-class FitRuleSpec(ConditionSpec):
-    """``[[scoring.fit]]``: points when a contact field meets a condition."""
+class _GroupKeys(_OperatorKeys):
+    """The keys of a condition on a person: a field with one operator, or a group (all, any, not)."""
+
+    field: Name | None = None
+    all: list[ClauseSpec] | None = None
+    any: list[ClauseSpec] | None = None
+    not_: ClauseSpec | None = Field(None, alias="not")
+
+    @field_validator("all", "any")
+    @classmethod
+    def _group_not_empty(cls, parts: list[ClauseSpec] | None, info: ValidationInfo) -> list[ClauseSpec] | None:
+        if parts is not None and not parts:
+            raise ValueError(f"an empty group: {info.field_name} = [...] needs at least one condition")
+        return parts
+
+    def _forms(self) -> list[str]:
+        forms = ["field"] if self.field is not None or self._operators_given() else []
+        forms += [key for key in ("all", "any") if getattr(self, key) is not None]
+        return forms + (["not"] if self.not_ is not None else [])
+
+    def _check_clause(self, forms: list[str], choices: str) -> None:
+        """Exactly one of ``choices`` is given (``forms``, the ones found); a field has exactly one operator."""
+        if not forms:
+            raise ValueError(f"give a condition: {choices}")
+        if len(forms) > 1:
+            raise ValueError(
+                f"give one condition per table ({choices}), not several (found: {', '.join(forms)}); "
+                "to combine conditions put them in all = [...] or any = [...]"
+            )
+        if forms == ["field"]:
+            if self.field is None:
+                raise ValueError(f'{", ".join(self._operators_given())} needs field = "..." (the field it tests)')
+            self._check_operators()
+
+    def to_clause(self) -> Clause:
+        """The domain clause these keys describe (call only after validation)."""
+        if self.field is not None:
+            return FieldTest(self.field, self.to_condition())
+        if self.all is not None:
+            return AllOf(tuple(part.to_clause() for part in self.all))
+        if self.any is not None:
+            return AnyOf(tuple(part.to_clause() for part in self.any))
+        assert self.not_ is not None
+        return Not(self.not_.to_clause())
+
+
+CLAUSE_CHOICES = (
+    f'field = "..." with one of {OPERATOR_KEYS}; a group: all = [...], any = [...], not = {{...}}; '
+    'or rule = "<fit or engagement rule>"'
+)
+
+
+class ClauseSpec(_GroupKeys):
+    """One condition of a group: ``{ field = "job_title", regex = "..." }``, a nested group, or a reference to a
+    rule by name, ``{ rule = "Seniority", tiers = ["VP"] }`` (holds when that rule fires, in one of those tiers)."""
+
+    rule: Name | None = None
+    tiers: list[Name] | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Self:
+        self._check_clause(self._forms() + (["rule"] if self.rule is not None else []), CLAUSE_CHOICES)
+        _check_tiers_chosen(self.rule, self.tiers)
+        return self
+
+    def to_clause(self) -> Clause:
+        if self.rule is not None:
+            return RuleRef(self.rule, tuple(self.tiers or ()))
+        return super().to_clause()
+
+
+def _check_tiers_chosen(rule: str | None, tiers: list[str] | None) -> None:
+    if tiers is None:
+        return
+    if rule is None:
+        raise ValueError('tiers chooses among the tiers of a rule named with rule = "..."')
+    if not tiers:
+        raise ValueError("tiers needs at least one tier name (leave it out for any tier)")
+
+
+_GroupKeys.model_rebuild()
+ClauseSpec.model_rebuild()
+
+RULE_AT_TOP = (
+    'a fit rule or tier refers to another rule inside a group: all = [{ rule = "..." }, ...] '
+    "(alone, it would count the same thing twice)"
+)
+FIT_CHOICES = f'field = "..." with one of {OPERATOR_KEYS}; or a group: all = [...], any = [...], not = {{...}}'
+
+
+class TierSpec(_GroupKeys):
+    """One tier of a tiered fit rule: ``{ name = "VP", field = "job_title", regex = "...", points = 20 }``."""
 
     name: Name
-    field: Name
     points: FiniteNumber
+    rule: str | None = None
 
-    def to_rule(self) -> FitRule:
-        return FitRule(self.name, self.field, self.to_condition(), self.points)
+    @model_validator(mode="after")
+    def _one_condition(self) -> Self:
+        if self.rule is not None:
+            raise ValueError(RULE_AT_TOP)
+        self._check_clause(self._forms(), FIT_CHOICES)
+        return self
+
+
+class FitRuleSpec(_GroupKeys):
+    """``[[scoring.fit]]``: points when a contact meets a condition (a field condition or a group), or tiers."""
+
+    name: Name
+    points: FiniteNumber | None = None
+    tiers: list[TierSpec] | None = None
+    rule: str | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_named_apart(cls, tiers: list[TierSpec] | None) -> list[TierSpec] | None:
+        if tiers is None:
+            return None
+        if not tiers:
+            raise ValueError("tiers needs at least one tier")
+        _unique_names(tiers, "tiers", "tier")
+        return tiers
+
+    @model_validator(mode="after")
+    def _condition_or_tiers(self) -> Self:
+        if self.rule is not None:
+            raise ValueError(RULE_AT_TOP)
+        if self.tiers is not None:
+            given = self._forms() + (["points"] if self.points is not None else [])
+            if given:
+                raise ValueError(
+                    f"a tiered rule gives its condition and points per tier (found {', '.join(given)} beside "
+                    "tiers): move them into the tiers"
+                )
+            return self
+        self._check_clause(self._forms(), FIT_CHOICES + "; or tiers = [...]")
+        if self.points is None:
+            raise ValueError("points is missing: the points the rule gives when its condition holds")
+        return self
+
+    def to_rule(self) -> AnyFitRule:
+        if self.tiers is not None:
+            return FitTiers(self.name, tuple(Tier(tier.name, tier.to_clause(), tier.points) for tier in self.tiers))
+        assert self.points is not None
+        if self.field is not None:
+            return FitRule(self.name, self.field, self.to_condition(), self.points)
+        return FitGroup(self.name, self.to_clause(), self.points)
 
 
 class EngagementRuleSpec(StrictSection):
@@ -247,6 +403,7 @@ class ScoringSection(StrictSection):
     half_life_days: PositiveNumber = DEFAULT_HALF_LIFE_DAYS
     max_age_days: PositiveNumber | None = None
     max_future_days: NonNegativeNumber = DEFAULT_MAX_FUTURE_DAYS
+    combine: Combine = DEFAULT_COMBINE
     fit: list[FitRuleSpec] = []
     engagement: list[EngagementRuleSpec] = []
 
@@ -272,15 +429,23 @@ class ScoringSection(StrictSection):
         return self
 
 
-class BantRuleSpec(_OperatorKeys):
-    """One BANT rule: a field condition, or activities of some kinds (optionally recent, or several)."""
+BANT_CHOICES = (
+    'field = "..." with one condition, or kind/kinds with optional where, within_days, min_count, '
+    f'or a group ({GROUP_KEYS}), or rule = "<fit or engagement rule>" (optional tiers, within_days, min_count)'
+)
 
-    field: Name | None = None
+
+class BantRuleSpec(_GroupKeys):
+    """One BANT rule: a field condition, activities of some kinds (optionally recent, or several), a group, or a
+    rule of the scoring model named (``rule = "Seniority"``, ``rule = "Demo request"``)."""
+
     kind: KindName | None = None
     kinds: list[KindName] | None = None
     where: dict[str, ConditionSpec] | None = None
     within_days: PositiveNumber | None = None
     min_count: int | None = None
+    rule: Name | None = None
+    tiers: list[Name] | None = None
 
     @field_validator("min_count")
     @classmethod
@@ -290,32 +455,51 @@ class BantRuleSpec(_OperatorKeys):
         return count
 
     @model_validator(mode="after")
-    def _field_or_activity(self) -> Self:
+    def _one_kind_of_rule(self) -> Self:
         is_activity = self.kind is not None or self.kinds is not None
-        activity_keys = self.where is not None or self.within_days is not None or self.min_count is not None
-        if (self.field is not None) == is_activity:
-            raise ValueError(
-                'give either field = "..." with one condition, or kind/kinds with optional where, '
-                "within_days, min_count"
-            )
-        if self.field is not None:
-            if activity_keys:
-                raise ValueError("where, within_days and min_count apply to activity rules (kind/kinds)")
-            self._check_operators()
+        forms = self._forms() + (["rule"] if self.rule is not None else [])
+        if is_activity:
+            if forms == ["field"] and self.field is None:
+                raise ValueError(
+                    'condition keys on an activity rule go under where, e.g. where = { form = { contains = "demo" } }'
+                )
+            if forms:
+                raise ValueError(f"give either {BANT_CHOICES}; not several (found: kind/kinds, {', '.join(forms)})")
+        elif not forms:
+            raise ValueError(f"give one of: {BANT_CHOICES}")
+        elif len(forms) > 1:
+            raise ValueError(f"give either {BANT_CHOICES}; not several (found: {', '.join(forms)})")
+        if is_activity:
+            return self._check_activity()
+        if forms == ["rule"]:
+            if self.where is not None:
+                raise ValueError("where applies to activity rules (kind/kinds); a rule named brings its own")
+            _check_tiers_chosen(self.rule, self.tiers)
             return self
-        if self._operators_given():
+        if self.where is not None or self.within_days is not None or self.min_count is not None:
             raise ValueError(
-                'condition keys on an activity rule go under where, e.g. where = { form = { contains = "demo" } }'
+                "where, within_days and min_count apply to activity rules (kind/kinds) and to rules named (rule)"
             )
+        _check_tiers_chosen(self.rule, self.tiers)
+        self._check_clause(forms, BANT_CHOICES)
+        return self
+
+    def _check_activity(self) -> Self:
         if self.kind is not None and self.kinds is not None:
             raise ValueError('give either kind = "..." or kinds = ["...", ...], not both')
         if self.kinds is not None and not self.kinds:
             raise ValueError(f"kinds needs at least one activity kind; known kinds: {', '.join(KNOWN_KINDS)}")
+        if self.tiers is not None:
+            raise ValueError('tiers chooses among the tiers of a rule named with rule = "..."')
         return self
 
     def to_rule(self) -> BantRule:
         if self.field is not None:
             return FieldRule(self.field, self.to_condition())
+        if self.rule is not None:
+            return BantRef(self.rule, tuple(self.tiers or ()), self.within_days, self.min_count or 1)
+        if self.kind is None and self.kinds is None:
+            return ClauseRule(self.to_clause())
         kinds = frozenset(self.kinds or ()) | ({self.kind} if self.kind else set())
         return ActivityRule(
             kinds=kinds,
@@ -362,10 +546,20 @@ class BantSection(StrictSection):
 
 
 class WindowSpec(StrictSection):
-    """``hot = { within_days = 7, min_points = 20 }``."""
+    """``hot = { within_days = 7, min_points = 20 }``; optionally ``rules = ["Demo request", ...]`` (only those
+    engagement rules' points count) and ``decayed = true`` (points decayed as the score decays them)."""
 
     within_days: PositiveNumber
     min_points: PositiveNumber
+    rules: list[Name] | None = None
+    decayed: bool = False
+
+    @field_validator("rules")
+    @classmethod
+    def _some_rules(cls, rules: list[str] | None) -> list[str] | None:
+        if rules is not None and not rules:
+            raise ValueError("rules needs at least one engagement rule name (leave it out to count them all)")
+        return rules
 
 
 class TemperatureSection(StrictSection):
@@ -385,6 +579,7 @@ def build_scoring_model(section: ScoringSection) -> ScoringModel:
         half_life_days=section.half_life_days,
         max_age_days=section.max_age_days,
         max_future_days=section.max_future_days,
+        combine=section.combine,
     )
 
 
@@ -401,7 +596,9 @@ def build_bant_model(section: BantSection) -> BantModel:
 
 def build_temperature_model(section: TemperatureSection) -> TemperatureModel:
     """The temperature model the ``[temperature]`` section describes."""
-    return TemperatureModel(
-        hot=Window(section.hot.within_days, section.hot.min_points),
-        warm=Window(section.warm.within_days, section.warm.min_points),
-    )
+    return TemperatureModel(hot=_window(section.hot), warm=_window(section.warm))
+
+
+def _window(spec: WindowSpec) -> Window:
+    rules = tuple(spec.rules) if spec.rules is not None else None
+    return Window(spec.within_days, spec.min_points, rules, spec.decayed)

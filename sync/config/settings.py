@@ -17,7 +17,7 @@ from leadstage.mapping.evaluate import QualificationModel
 from leadstage.mapping.model import Stage
 from leadstage.mapping.validate import FieldRules
 from leadstage.sync.config.base import Section
-from leadstage.sync.config.checks import event_lookback, field_problems, sync_field_problems
+from leadstage.sync.config.checks import event_lookback, field_problems, reference_problems, sync_field_problems
 from leadstage.sync.config.errors import ConfigError
 from leadstage.sync.config.portals import PortalSection, hubspot_field_map, salesforce_field_map
 from leadstage.sync.config.scoring import (
@@ -254,8 +254,15 @@ def _build(path: Path, root: RootSection) -> Settings:
         prefix = "" if section.profile == "default" else f"profiles.{section.profile}."
         in_use[prefix] = profile
         wrong, notes = field_problems(path, prefix, name, section, (profile.stages, profile.scoring, profile.bant))
+        # A model whose references do not resolve cannot be built: those problems are reported instead.
+        wrong += reference_problems(path, prefix, profile.stages, profile.scoring, profile.bant, profile.temperature)
         problems.extend(problem for problem in wrong if problem not in problems)
-        portals[name] = _portal(name, section, profile, root.sync, tuple(notes))
+        if problems:
+            continue
+        try:
+            portals[name] = _portal(name, section, profile, root.sync, tuple(notes))
+        except ValueError as error:  # what the checks above let through and the model refuses
+            problems.append(f"{path}:{prefix or ''}scoring: {error}")
     for key in ("required_fields", "numeric_fields"):
         names = getattr(root.sync, key)
         problems.extend(sync_field_problems(path, f"sync.{key}", names, root.portals, key == "required_fields"))

@@ -104,11 +104,26 @@ class CrmStagesSection(Section):
 
 
 class StagesSection(Section):
-    """``[stages]``: the stage rules shared by every CRM, and ``[stages.hubspot]`` / ``[stages.salesforce]``."""
+    """``[stages]``: the stage rules shared by every CRM, and ``[stages.hubspot]`` / ``[stages.salesforce]``.
+
+    ``mql_rules`` names fit or engagement rules that make a hand-raiser an MQL whatever its score (checked against
+    the scoring rules in ``checks.reference_problems``); ``mql_rules_min_fit`` may be -inf for no minimum.
+    """
 
     mql_threshold: Annotated[int, Field(ge=0, le=100)] = 60
     mql_min_grade: Literal["A", "B", "C", "D"] | None = None
     handover_sla_hours: Annotated[float, Field(gt=0, le=24 * 365)] | None = 48.0
+    mql_rules: list[Annotated[str, Field(min_length=1)]] = []
+    mql_rules_skip_grade: bool = False
+    mql_rules_min_fit: Annotated[float, Field(allow_inf_nan=True)] = 0.0
+
+    @field_validator("mql_rules_min_fit")
+    @classmethod
+    def _not_nan(cls, value: float) -> float:
+        if value != value or value == float("inf"):
+            raise ValueError("must be a number of fit points (or -inf for no minimum)")
+        return value
+
     hubspot: CrmStagesSection = CrmStagesSection()
     salesforce: CrmStagesSection = CrmStagesSection()
 
@@ -133,6 +148,9 @@ def build_stage_rules(section: StagesSection, crm_section: CrmStagesSection, crm
         mql_threshold=section.mql_threshold,
         mql_min_grade=Grade(section.mql_min_grade) if section.mql_min_grade else None,
         handover_sla_hours=section.handover_sla_hours,
+        mql_rules=tuple(section.mql_rules),
+        mql_rules_skip_grade=section.mql_rules_skip_grade,
+        mql_rules_min_fit=section.mql_rules_min_fit,
     )
 
 

@@ -16,6 +16,7 @@ from leadstage.connectors.base import COMPANY_ID, COMPANY_PREFIX, Connector
 from leadstage.mapping.derived import DERIVED
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
 from leadstage.mapping.model import Activity, Contact
+from leadstage.mapping.scoring import ScoreResult, ScoringModel
 from leadstage.mapping.values import OUTPUT_KINDS, same_value
 from leadstage.sync.run.companies import attach_companies
 from leadstage.sync.run.engine import scoring_time
@@ -113,14 +114,26 @@ def field_sources(contact: Contact) -> dict[str, str]:
 
 
 def _score(evaluation: Evaluation, model: QualificationModel) -> dict[str, Any]:
-    scoring = model.scoring
     data: dict[str, Any] = _jsonable(evaluation.score)
-    data["formula"] = (
-        f"score = round({scoring.fit_weight:g} x fit {evaluation.score.fit:.1f} "
-        f"+ {scoring.engagement_weight:g} x engagement {evaluation.score.engagement:.1f}) = {evaluation.score.score}"
-    )
+    data["formula"] = formula(evaluation.score, model.scoring)
     data["threshold"] = model.stages.mql_threshold
     return data
+
+
+def formula(score: ScoreResult, scoring: ScoringModel) -> str:
+    """How the score was computed, with the numbers, in the words of its combine mode."""
+    weights = (scoring.fit_weight, scoring.engagement_weight)
+    if score.combine == "net":
+        return (
+            f"score = round({weights[0]:g} x fit {score.fit_raw:.1f} + {weights[1]:g} x engagement "
+            f"{score.engagement_raw:.1f}) within 0..100 = {score.score} (combine = net: negative fit points "
+            "subtract from engagement; only the total is clamped)"
+        )
+    return (
+        f"score = round({weights[0]:g} x fit {score.fit:.1f} + {weights[1]:g} x engagement {score.engagement:.1f}) "
+        f"= {score.score} (combine = clamped: fit {score.fit_raw:.1f} and engagement {score.engagement_raw:.1f} "
+        "each clamped to 0..100 first)"
+    )
 
 
 def _stage(evaluation: Evaluation, stored: StoredContact | None) -> dict[str, Any]:

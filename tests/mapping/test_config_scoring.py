@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from leadstage.mapping.bant import ActivityRule, Cutoffs, FieldRule
+from leadstage.mapping.bant import ActivityRule, BantRef, ClauseRule, Cutoffs, FieldRule
 from leadstage.mapping.conditions import Absent, Contains, Equals, OneOf, Present, Range, Regex
-from leadstage.mapping.scoring import EngagementRule, ScoringModel
+from leadstage.mapping.evaluate import QualificationModel
+from leadstage.mapping.groups import AllOf, AnyOf, FieldTest, Not, RuleRef
+from leadstage.mapping.scoring import EngagementRule, FitGroup, FitRule, FitTiers, ScoringModel, Tier
 from leadstage.mapping.temperature import TemperatureModel, Window
 from leadstage.sync.config.scoring import (
     BantSection,
@@ -371,6 +373,263 @@ def test_bant_mistakes_point_at_the_key_and_say_what_to_do(
     ],
 )
 def test_temperature_mistakes_point_at_the_key(data: dict[str, Any], loc: tuple[str | int, ...], message: str) -> None:
+    error_loc, error_message = only_error(TemperatureSection, data)
+
+    assert error_loc == loc
+    assert message in error_message
+
+
+# -- groups, tiers, references, bands, combine, windows ----------------------------------------------------------
+GROUPS = r"""
+[scoring]
+combine = "net"
+
+[[scoring.fit]]
+name = "Seniority"
+[[scoring.fit.tiers]]
+name = "VP"
+field = "job_title"
+regex = "(?i)\\bvp\\b"
+points = 20
+[[scoring.fit.tiers]]
+name = "Manager"
+all = [{ field = "job_title", contains = "manager" }, { not = { field = "job_title", contains = "assistant" } }]
+points = 10
+
+[[scoring.fit]]
+name = "Student"
+any = [
+  { field = "job_title", contains = "student" },
+  { all = [{ field = "email_domain", regex = "\\.edu$" }, { not = { rule = "Seniority", tiers = ["VP"] } }] },
+]
+points = -30
+
+[[scoring.fit]]
+name = "Size"
+field = "employees"
+min = 50
+band = "overlap"
+points = 5
+
+[[scoring.engagement]]
+name = "Demo request"
+kind = "form_submission"
+where = { form = { contains = "demo" } }
+points = 35
+
+[bant]
+[[bant.authority]]
+rule = "Seniority"
+tiers = ["VP"]
+[[bant.need]]
+rule = "Demo request"
+within_days = 30
+min_count = 2
+[[bant.budget]]
+any = [{ field = "employees", min = 200 }, { field = "annual_revenue", min = 10000000 }]
+
+[temperature]
+hot = { within_days = 7, min_points = 20, rules = ["Demo request"] }
+warm = { within_days = 30, min_points = 5, decayed = true }
+"""
+
+
+def test_groups_tiers_references_bands_and_windows_build_their_domain_objects() -> None:
+    config = tomllib.loads(GROUPS)
+
+    scoring = build_scoring_model(ScoringSection.model_validate(config["scoring"]))
+    bant = build_bant_model(BantSection.model_validate(config["bant"]))
+    temperature = build_temperature_model(TemperatureSection.model_validate(config["temperature"]))
+
+    manager = Tier(
+        "Manager",
+        AllOf((FieldTest("job_title", Contains("manager")), Not(FieldTest("job_title", Contains("assistant"))))),
+        10,
+    )
+    assert scoring.fit_rules[0] == FitTiers(
+        "Seniority", (Tier("VP", FieldTest("job_title", Regex.compile(r"(?i)\bvp\b")), 20), manager)
+    )
+    assert scoring.fit_rules[1] == FitGroup(
+        "Student",
+        AnyOf(
+            (
+                FieldTest("job_title", Contains("student")),
+                AllOf((FieldTest("email_domain", Regex.compile(r"\.edu$")), Not(RuleRef("Seniority", ("VP",))))),
+            )
+        ),
+        -30,
+    )
+    assert scoring.fit_rules[2] == FitRule("Size", "employees", Range(min=50, band="overlap"), 5)
+    assert scoring.combine == "net"
+    assert bant.authority == (BantRef("Seniority", ("VP",)),)
+    assert bant.need == (BantRef("Demo request", within_days=30, min_count=2),)
+    assert bant.budget == (
+        ClauseRule(AnyOf((FieldTest("employees", Range(min=200)), FieldTest("annual_revenue", Range(min=10_000_000))))),
+    )
+    assert temperature == TemperatureModel(hot=Window(7, 20, rules=("Demo request",)), warm=Window(30, 5, decayed=True))
+    QualificationModel(scoring=scoring, bant=bant, temperature=temperature)  # every reference resolves
+
+
+FIELD = {"field": "job_title", "contains": "manager"}
+
+
+@pytest.mark.parametrize(
+    ("data", "loc", "message"),
+    [
+        pytest.param(
+            {"fit": [{"name": "G", "all": [], "points": 1}]}, ("fit", 0, "all"), "an empty group", id="empty all"
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "any": [FIELD, {"not": {"any": []}}], "points": 1}]},
+            ("fit", 0, "any", 1, "not", "any"),
+            "an empty group",
+            id="empty group deep down",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [FIELD], **FIELD, "points": 1}]},
+            ("fit", 0),
+            "not several (found: field, all)",
+            id="a group and a field",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [FIELD], "any": [FIELD], "points": 1}]},
+            ("fit", 0),
+            "not several (found: all, any)",
+            id="two groups",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [{"contains": "x"}], "points": 1}]},
+            ("fit", 0, "all", 0),
+            'contains needs field = "..."',
+            id="an operator without its field",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [{"field": "job_title"}], "points": 1}]},
+            ("fit", 0, "all", 0),
+            "give exactly one of equals",
+            id="a field without an operator",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [{"not": FIELD, "extra": 1}], "points": 1}]},
+            ("fit", 0, "all", 0, "extra"),
+            "Extra inputs",
+            id="an unknown key in a group",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [{"tiers": ["VP"], **FIELD}], "points": 1}]},
+            ("fit", 0, "all", 0),
+            "tiers chooses among the tiers of a rule named",
+            id="tiers without a rule",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [{"rule": "X", "tiers": []}], "points": 1}]},
+            ("fit", 0, "all", 0),
+            "tiers needs at least one tier name",
+            id="no tier chosen",
+        ),
+        pytest.param(
+            {"fit": [{"name": "G", "all": [{"rule": "X", **FIELD}], "points": 1}]},
+            ("fit", 0, "all", 0),
+            "not several (found: field, rule)",
+            id="a rule and a field",
+        ),
+        pytest.param({"fit": [{"name": "G", "all": [FIELD]}]}, ("fit", 0), "points is missing", id="no points"),
+        pytest.param(
+            {"fit": [{"name": "T", "tiers": [{"name": "a", **FIELD, "points": 1}], **FIELD}]},
+            ("fit", 0),
+            "a tiered rule gives its condition and points per tier (found field beside tiers)",
+            id="a condition beside tiers",
+        ),
+        pytest.param(
+            {"fit": [{"name": "T", "tiers": [{"name": "a", "rule": "X", "points": 1}]}]},
+            ("fit", 0, "tiers", 0),
+            "inside a group",
+            id="a tier that is only a reference",
+        ),
+        pytest.param(
+            {"fit": [{"name": "T", "tiers": [{"name": "a", "points": 1}]}]},
+            ("fit", 0, "tiers", 0),
+            "give a condition",
+            id="a tier without a condition",
+        ),
+        pytest.param(
+            {
+                "fit": [
+                    {"name": "T", "tiers": [{"name": "a", **FIELD, "points": 1}, {"name": "a", **FIELD, "points": 2}]}
+                ]
+            },
+            ("fit", 0, "tiers"),
+            "tier name 'a' is used by tiers[0] and tiers[1]",
+            id="tiers named alike",
+        ),
+        pytest.param(
+            {"fit": [FIT | {"regex": None, "min": 1, "band": "middle"}]},
+            ("fit", 0, "band"),
+            "'midpoint', 'overlap', 'within' or 'lower'",
+            id="an unknown band mode",
+        ),
+        pytest.param(
+            {"fit": [FIT | {"band": "overlap"}]}, ("fit", 0), "band says how a number band", id="band, no range"
+        ),
+        pytest.param({"combine": "sum"}, ("combine",), "'clamped' or 'net'", id="an unknown combine mode"),
+    ],
+)
+def test_group_and_tier_mistakes_point_at_their_key(
+    data: dict[str, Any], loc: tuple[str | int, ...], message: str
+) -> None:
+    error_loc, error_message = only_error(ScoringSection, data)
+
+    assert error_loc == loc
+    assert message in error_message
+
+
+@pytest.mark.parametrize(
+    ("data", "loc", "message"),
+    [
+        pytest.param(
+            {"need": [{"rule": "Demo", "where": {"form": {"contains": "demo"}}}]},
+            ("need", 0),
+            "a rule named brings its own",
+            id="where on a rule named",
+        ),
+        pytest.param(
+            {"need": [{"rule": "Demo", "kind": "form_submission"}]},
+            ("need", 0),
+            "not several (found: kind/kinds, rule)",
+            id="a rule and a kind",
+        ),
+        pytest.param(
+            {"authority": [{"any": [FIELD], "within_days": 30}]},
+            ("authority", 0),
+            "where, within_days and min_count apply to activity rules",
+            id="within_days on a group",
+        ),
+        pytest.param(
+            {"authority": [{"tiers": ["VP"], **FIELD}]},
+            ("authority", 0),
+            "tiers chooses among the tiers of a rule named",
+            id="tiers without a rule",
+        ),
+        pytest.param({"authority": [{}]}, ("authority", 0), "give one of: field", id="nothing"),
+    ],
+)
+def test_bant_reference_and_group_mistakes_point_at_their_key(
+    data: dict[str, Any], loc: tuple[str | int, ...], message: str
+) -> None:
+    error_loc, error_message = only_error(BantSection, data)
+
+    assert error_loc == loc
+    assert message in error_message
+
+
+@pytest.mark.parametrize(
+    ("data", "loc", "message"),
+    [
+        ({"hot": {"within_days": 7, "min_points": 20, "rules": []}}, ("hot", "rules"), "at least one engagement rule"),
+        ({"hot": {"within_days": 7, "min_points": 20, "decayed": "yes"}}, ("hot", "decayed"), "valid boolean"),
+    ],
+)
+def test_window_mistakes_point_at_their_key(data: dict[str, Any], loc: tuple[str | int, ...], message: str) -> None:
     error_loc, error_message = only_error(TemperatureSection, data)
 
     assert error_loc == loc

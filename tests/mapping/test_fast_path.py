@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadstage.mapping import bant, memo, scoring, temperature
+from leadstage.mapping import bant, groups, memo, scoring, temperature
 from leadstage.mapping.bant import CRITERIA, BantModel, BantResult, CriterionResult, FieldRule
 from leadstage.mapping.conditions import Contains, Equals, Range, Regex, where_holds
 from leadstage.mapping.evaluate import Evaluation, QualificationModel, evaluate
-from leadstage.mapping.model import Activity, Contact, Stage, StageState
+from leadstage.mapping.model import Activity, Contact, Grade, Stage, StageState
 from leadstage.mapping.scoring import (
     Clamp,
     EngagementContribution,
@@ -31,7 +31,7 @@ from leadstage.mapping.scoring import (
     ScoreResult,
     ScoringModel,
 )
-from leadstage.mapping.stages import StageRules, decide
+from leadstage.mapping.stages import HandRaise, StageRules, decide
 from leadstage.mapping.temperature import TemperatureModel, TemperatureResult, Window, WindowPoints, _decide
 from leadstage.mapping.values import (
     SCORE_REASON_MAX_CHARS,
@@ -47,6 +47,7 @@ from tests.mapping.test_scoring_properties import (
     VALUES,
     bant_models,
     conditions,
+    points,
     scoring_models,
     temperature_models,
 )
@@ -58,7 +59,9 @@ STATUSES = ("COMPLETED", "completed", "NO_ANSWER")
 DAYS = (0.0, 1.0, 7.0, 30.0, 90.0)
 
 
-# -- the reference: the previous three-pass implementation ----------------------------------------------------
+# -- the reference: the previous three-pass implementation, grown with the model ------------------------------
+# Rule by rule, with no compiled plan: conditions, groups and references are evaluated by walking them and looking
+# rules up by name, every time.
 def _age(now: datetime, activity: Activity) -> float:
     return (now - activity.occurred_at).total_seconds()
 
@@ -67,16 +70,127 @@ def _capped(total: float, cap: float | None) -> float:
     return total if cap is None else max(-cap, min(total, cap))
 
 
+def _yes(holds: bool) -> str:
+    return "yes" if holds else "no"
+
+
+class _Person:
+    """One person as the reference sees them: fields, activities, the scoring model, the moment."""
+
+    def __init__(self, contact: Contact, activities: Sequence[Activity], model: ScoringModel, now: datetime) -> None:
+        self.fields = contact.fields
+        self.activities = activities
+        self.model = model
+        self.now = now
+
+    def fit_rule(self, name: str) -> scoring.AnyFitRule | None:
+        return next((rule for rule in self.model.fit_rules if rule.name == name), None)
+
+    def engagement_rule(self, name: str) -> EngagementRule:
+        return next(rule for rule in self.model.engagement_rules if rule.name == name)
+
+    def max_age(self) -> float:
+        return math.inf if self.model.max_age_days is None else self.model.max_age_days * 86_400.0
+
+    def counted_ages(self, rule: EngagementRule) -> list[float]:
+        return sorted(
+            age
+            for age in (max(_age(self.now, a), 0.0) for a in self.activities if rule.matches(a))
+            if age <= self.max_age()
+        )
+
+    def tier(self, rule: scoring.AnyFitRule) -> int | None:
+        for position, (_, clause) in enumerate(scoring.rule_tiers(rule)):
+            if self.holds(clause):
+                return position
+        return None
+
+    def holds(self, clause: groups.Clause) -> bool:
+        if isinstance(clause, groups.FieldTest):
+            return clause.condition.holds(self.fields.get(clause.field))
+        if isinstance(clause, groups.AllOf):
+            return all(self.holds(part) for part in clause.parts)
+        if isinstance(clause, groups.AnyOf):
+            return any(self.holds(part) for part in clause.parts)
+        if isinstance(clause, groups.Not):
+            return not self.holds(clause.part)
+        rule = self.fit_rule(clause.name)
+        if rule is None:
+            return bool(self.counted_ages(self.engagement_rule(clause.name)))
+        position = self.tier(rule)
+        if position is None:
+            return False
+        return not clause.tiers or scoring.rule_tiers(rule)[position][0] in clause.tiers
+
+    def trace(self, clause: groups.Clause) -> str:
+        if isinstance(clause, groups.FieldTest):
+            value = self.fields.get(clause.field)
+            reading = clause.condition.reading(value) if isinstance(clause.condition, Range) else None
+            seen = ("(no value)" if value is None else repr(value)) + (f" ({reading})" if reading else "")
+            return f"{clause.field} {seen} {clause.condition.describe()}: {_yes(self.holds(clause))}"
+        if isinstance(clause, groups.AllOf | groups.AnyOf):
+            word = "all of" if isinstance(clause, groups.AllOf) else "any of"
+            return f"{word} [{'; '.join(self.trace(part) for part in clause.parts)}]: {_yes(self.holds(clause))}"
+        if isinstance(clause, groups.Not):
+            return f"not [{self.trace(clause.part)}]: {_yes(self.holds(clause))}"
+        rule = self.fit_rule(clause.name)
+        if rule is None:
+            return f"rule {clause.name!r} counted: {_yes(self.holds(clause))}"
+        tiers = scoring.rule_tiers(rule)
+        position = self.tier(rule)
+        if position is None:
+            inner = "no tier held" if tiers[0][0] is not None else self.trace(tiers[0][1])
+        else:
+            name, chosen = tiers[position]
+            inner = (f"tier {name}: " if name is not None else "") + self.trace(chosen)
+        only = ""
+        if clause.tiers:
+            only = " in tiers " + ", ".join(str(name) for name, _ in tiers if name in clause.tiers)
+        return f"rule {clause.name!r}{only} [{inner}]: {_yes(self.holds(clause))}"
+
+    def fields_read(self, clause: groups.Clause) -> list[str]:
+        if isinstance(clause, groups.FieldTest):
+            return [clause.field]
+        if isinstance(clause, groups.AllOf | groups.AnyOf):
+            parts = [self.fields_read(part) for part in clause.parts]
+        elif isinstance(clause, groups.Not):
+            parts = [self.fields_read(clause.part)]
+        else:
+            rule = self.fit_rule(clause.name)
+            parts = [] if rule is None else [self.fields_read(tier) for _, tier in scoring.rule_tiers(rule)]
+        read: list[str] = []
+        for names in parts:
+            read += [name for name in names if name not in read]
+        return read
+
+
+def reference_fit(person: _Person) -> tuple[float, list[FitContribution]]:
+    total = 0.0
+    fired: list[FitContribution] = []
+    for rule in person.model.fit_rules:
+        position = person.tier(rule)
+        if position is None:
+            continue
+        tier, clause = scoring.rule_tiers(rule)[position]
+        points = scoring.rule_points(rule)[position]
+        if isinstance(rule, scoring.FitRule):
+            value = person.fields.get(rule.field)
+            detail = rule.condition.reading(value) if isinstance(rule.condition, Range) else None
+            fired.append(FitContribution(rule.name, rule.field, value, points, None, detail))
+        else:
+            read: list[str] = []
+            for _, each in scoring.rule_tiers(rule):
+                read += [name for name in person.fields_read(each) if name not in read]
+            value = person.fields.get(read[0]) if len(read) == 1 else None
+            fired.append(FitContribution(rule.name, ", ".join(read), value, points, tier, person.trace(clause)))
+        total += points
+    return total, fired
+
+
 def reference_score(
     contact: Contact, activities: Sequence[Activity], model: ScoringModel, now: datetime
 ) -> ScoreResult:
-    fit_raw = 0.0
-    fit_rules: list[FitContribution] = []
-    for rule in model.fit_rules:
-        value = contact.fields.get(rule.field)
-        if rule.condition.holds(value):
-            fit_raw += rule.points
-            fit_rules.append(FitContribution(rule.name, rule.field, value, rule.points))
+    fit_raw, fit_rules = reference_fit(_Person(contact, activities, model, now))
     max_age = math.inf if model.max_age_days is None else model.max_age_days * 86_400.0
     engagement_raw = 0.0
     contributions: list[EngagementContribution] = []
@@ -106,25 +220,53 @@ def reference_score(
         )
     clamps: list[Clamp] = []
 
-    def clamp(total: str, raw: float) -> float:
+    def clamp(total: str, raw: float, record: bool = True) -> float:
         if 0.0 <= raw <= 100.0:
             return raw
         clamped = min(max(raw, 0.0), 100.0)
-        clamps.append(Clamp(total, raw, clamped))
+        if record:
+            clamps.append(Clamp(total, raw, clamped))
         return clamped
 
-    fit = clamp("fit", fit_raw)
-    engagement = clamp("engagement", engagement_raw)
-    total = clamp("score", model.fit_weight * fit + model.engagement_weight * engagement)
-    return ScoreResult(math.floor(total + 0.5), fit, engagement, tuple(fit_rules), tuple(contributions), tuple(clamps))
+    if model.combine == "net":
+        total = clamp("score", model.fit_weight * fit_raw + model.engagement_weight * engagement_raw)
+        fit, engagement = clamp("fit", fit_raw, record=False), clamp("engagement", engagement_raw, record=False)
+    else:
+        fit = clamp("fit", fit_raw)
+        engagement = clamp("engagement", engagement_raw)
+        total = clamp("score", model.fit_weight * fit + model.engagement_weight * engagement)
+    return ScoreResult(
+        math.floor(total + 0.5),
+        fit,
+        engagement,
+        tuple(fit_rules),
+        tuple(contributions),
+        tuple(clamps),
+        fit_raw,
+        engagement_raw,
+        model.combine,
+    )
 
 
-def reference_grade(contact: Contact, activities: Sequence[Activity], model: BantModel, now: datetime) -> BantResult:
+def reference_grade(
+    contact: Contact,
+    activities: Sequence[Activity],
+    model: BantModel,
+    now: datetime,
+    scoring_model: ScoringModel | None = None,
+) -> BantResult:
+    person = _Person(contact, activities, scoring_model or ScoringModel(), now)
     results: list[CriterionResult] = []
     for name, rules in model.criteria():
         result = CriterionResult(name, False, "no rules configured")
         misses: list[str] = []
         for rule in rules:
+            if isinstance(rule, bant.BantRef) and person.fit_rule(rule.name) is not None:
+                rule = bant.ClauseRule(groups.RuleRef(rule.name, rule.tiers))
+            elif isinstance(rule, bant.BantRef):
+                named = person.engagement_rule(rule.name)
+                within = rule.within_days if rule.within_days is not None else person.model.max_age_days
+                rule = bant.ActivityRule(named.kinds, named.where, within, rule.min_count, rule.name)
             if isinstance(rule, FieldRule):
                 value = contact.fields.get(rule.field)
                 words = f"{rule.describe()}: saw {'no value' if value is None else repr(value)}"
@@ -132,7 +274,14 @@ def reference_grade(contact: Contact, activities: Sequence[Activity], model: Ban
                     result = CriterionResult(name, True, words)
                     break
                 misses.append(words)
+            elif isinstance(rule, bant.ClauseRule):
+                words = person.trace(rule.clause)
+                if person.holds(rule.clause):
+                    result = CriterionResult(name, True, words)
+                    break
+                misses.append(words)
             else:
+                assert isinstance(rule, bant.ActivityRule)
                 found = sum(
                     1
                     for a in activities
@@ -141,9 +290,9 @@ def reference_grade(contact: Contact, activities: Sequence[Activity], model: Ban
                     and where_holds(rule.where, a.attributes)
                 )
                 if found >= rule.min_count:
-                    result = CriterionResult(name, True, f"{found} {rule.describe()}")
+                    result = CriterionResult(name, True, rule.counted(found))
                     break
-                misses.append(f"{found} {rule.describe()}, needs {rule.min_count}")
+                misses.append(f"{rule.counted(found)}, needs {rule.min_count}")
         else:
             if rules:
                 result = CriterionResult(name, False, "none held: " + "; ".join(misses))
@@ -155,29 +304,62 @@ def reference_grade(contact: Contact, activities: Sequence[Activity], model: Ban
 def reference_temperature(
     activities: Sequence[Activity], model: ScoringModel, windows: TemperatureModel, now: datetime
 ) -> TemperatureResult:
-    hot_limit, warm_limit = windows.hot.within_days * 86_400.0, windows.warm.within_days * 86_400.0
-    hot_points = warm_points = 0.0
-    for rule in model.engagement_rules:
-        ages = [max(_age(now, a), 0.0) for a in activities if rule.matches(a)]
-        hot = sum(1 for age in ages if age <= hot_limit)
-        warm = sum(1 for age in ages if age <= warm_limit)
-        if hot or warm:
-            hot_points += _capped(rule.points * hot, rule.cap)
-            warm_points += _capped(rule.points * warm, rule.cap)
+    def points(window: Window) -> float:
+        limit = window.within_days * 86_400.0
+        total = 0.0
+        for rule in model.engagement_rules:
+            if window.rules is not None and rule.name not in window.rules:
+                continue
+            ages = [max(_age(now, a), 0.0) for a in activities if rule.matches(a)]
+            within = [age for age in ages if age <= limit]
+            if not within:
+                continue
+            if window.decayed:
+                half_life = (rule.half_life_days or model.half_life_days) * 86_400.0
+                total += _capped(rule.points * sum(0.5 ** (age / half_life) for age in sorted(within)), rule.cap)
+            else:
+                total += _capped(rule.points * len(within), rule.cap)
+        return math.floor(total * 10) / 10 if window.decayed else total
+
+    hot, warm = windows.hot, windows.warm
     found = (
-        WindowPoints("hot", windows.hot.within_days, windows.hot.min_points, hot_points),
-        WindowPoints("warm", windows.warm.within_days, windows.warm.min_points, warm_points),
+        WindowPoints("hot", hot.within_days, hot.min_points, points(hot), hot.decayed, hot.rules),
+        WindowPoints("warm", warm.within_days, warm.min_points, points(warm), warm.decayed, warm.rules),
     )
     return TemperatureResult(*_decide(found), found)
 
 
 def reference_reason(result: ScoreResult) -> str:
-    fit = ", ".join(f"{rule.rule} {rule.points:+g}" for rule in result.fit_rules)
+    fit = ", ".join(
+        f"{rule.rule} {rule.points:+g}" if rule.tier is None else f"{rule.rule}: {rule.tier} {rule.points:+g}"
+        for rule in result.fit_rules
+    )
     engagement = ", ".join(f"{rule.rule} x{rule.activities}" for rule in result.engagement_rules)
     text = "; ".join(
         [f"fit: {fit}" if fit else "fit: none", f"engagement: {engagement}" if engagement else "engagement: none"]
     )
     return text if len(text) <= SCORE_REASON_MAX_CHARS else text[: SCORE_REASON_MAX_CHARS - 3] + "..."
+
+
+def reference_hand_raise(
+    contact: Contact, activities: Sequence[Activity], model: QualificationModel, fit: float, as_of: datetime
+) -> HandRaise | None:
+    person = _Person(contact, activities, model.scoring, as_of)
+    for name in model.stages.mql_rules:
+        rule = person.fit_rule(name)
+        if rule is not None:
+            if person.tier(rule) is not None:
+                return HandRaise(name, None, fit)
+            continue
+        engagement = person.engagement_rule(name)
+        ages = [
+            max(as_of - a.occurred_at, timedelta(0))
+            for a in activities
+            if engagement.matches(a) and max(_age(as_of, a), 0.0) <= person.max_age()
+        ]
+        if ages:
+            return HandRaise(name, as_of - min(ages), fit)
+    return None
 
 
 def reference_evaluate(
@@ -189,10 +371,11 @@ def reference_evaluate(
     as_of: datetime,
 ) -> Evaluation:
     scored = reference_score(contact, activities, model.scoring, as_of)
-    graded = reference_grade(contact, activities, model.bant, as_of)
+    graded = reference_grade(contact, activities, model.bant, as_of, model.scoring)
     heat = reference_temperature(activities, model.scoring, model.temperature, as_of)
     last = max((a.occurred_at for a in activities), default=None)
-    decision = decide(contact, previous, scored.score, graded.grade, last, model.stages, now)
+    raised = reference_hand_raise(contact, activities, model, scored.fit_raw, as_of)
+    decision = decide(contact, previous, scored.score, graded.grade, last, model.stages, now, raised)
     values = {
         "score": format_number(scored.score),
         "fit_score": format_number(round(scored.fit)),
@@ -280,18 +463,127 @@ bants = (
     )
     | bant_models()
 )
-models = st.builds(
+plain_models = st.builds(
     QualificationModel,
     scoring=scorings,
     bant=bants,
     temperature=windows | windows | temperature_models,
     stages=st.builds(StageRules, mql_threshold=st.integers(0, 100)),
 )
+
+
+# -- models with groups, tiers and references -------------------------------------------------------------------
+def _clauses(refs: list[st.SearchStrategy[groups.Clause]]) -> st.SearchStrategy[groups.Clause]:
+    """Clauses on the people's fields, nested up to a few levels, some naming the rules of ``refs``."""
+    leaves = st.builds(groups.FieldTest, st.sampled_from(FIELDS), conditions)
+    if refs:
+        leaves = leaves | st.one_of(*refs)
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda parts: groups.AllOf(tuple(parts))),
+            st.lists(inner, min_size=1, max_size=3).map(lambda parts: groups.AnyOf(tuple(parts))),
+            inner.map(groups.Not),
+        ),
+        max_leaves=4,
+    )
+
+
+def _references(rules: Sequence[scoring.AnyFitRule], engagement: Sequence[str]) -> list[st.SearchStrategy]:
+    refs: list[st.SearchStrategy[groups.RuleRef]] = [st.just(groups.RuleRef(name)) for name in engagement]
+    for rule in rules:
+        if isinstance(rule, scoring.FitTiers):
+            names = [tier.name for tier in rule.tiers]
+            chosen = st.lists(st.sampled_from(names), max_size=2, unique=True).map(tuple)
+            refs.append(st.builds(groups.RuleRef, st.just(rule.name), chosen))
+        else:
+            refs.append(st.just(groups.RuleRef(rule.name)))
+    return refs
+
+
+@st.composite
+def grouped_scorings(draw: st.DrawFn) -> ScoringModel:
+    """A scoring model whose fit rules include groups and tiers, inserted anywhere, naming only rules before them
+    (and engagement rules), so no rule refers to itself."""
+    model = draw(scorings)
+    engagement = [rule.name for rule in model.engagement_rules]
+    rules = list(model.fit_rules)
+    for number in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(rules)))
+        clauses = _clauses(_references(rules[:at], engagement))
+        if draw(st.booleans()):
+            rule: scoring.AnyFitRule = scoring.FitGroup(f"G{number}", draw(clauses), draw(points))
+        else:
+            count = draw(st.integers(1, 3))
+            tiers = tuple(scoring.Tier(f"t{n}", draw(clauses), draw(points)) for n in range(count))
+            rule = scoring.FitTiers(f"T{number}", tiers)
+        rules.insert(at, rule)
+    return dataclasses.replace(model, fit_rules=tuple(rules))
+
+
+@st.composite
+def grouped_models(draw: st.DrawFn) -> QualificationModel:
+    """Models using every kind of reference: groups and tiers in fit rules, BANT rules naming scoring rules or made
+    of groups, temperature windows counting some rules (decayed or not), hand-raiser rules."""
+    model = draw(grouped_scorings())
+    engagement = [rule.name for rule in model.engagement_rules]
+    fit_names = [rule.name for rule in model.fit_rules]
+    clauses = _clauses(_references(model.fit_rules, engagement))
+
+    def criterion() -> st.SearchStrategy[tuple[bant.BantRule, ...]]:
+        named_fit = st.builds(bant.BantRef, st.sampled_from(fit_names))
+        tiered = [rule for rule in model.fit_rules if isinstance(rule, scoring.FitTiers)]
+        choices: list[st.SearchStrategy[bant.BantRule]] = [named_fit, clauses.map(bant.ClauseRule)]
+        if tiered:
+            chosen = st.sampled_from(tiered).flatmap(
+                lambda rule: st.builds(
+                    bant.BantRef,
+                    st.just(rule.name),
+                    st.lists(st.sampled_from([tier.name for tier in rule.tiers]), min_size=1, unique=True).map(tuple),
+                )
+            )
+            choices.append(chosen)
+        if engagement:
+            choices.append(
+                st.builds(
+                    bant.BantRef,
+                    st.sampled_from(engagement),
+                    within_days=st.none() | lengths,
+                    min_count=st.integers(1, 3),
+                )
+            )
+        return st.lists(st.one_of(*choices), max_size=3).map(tuple)
+
+    grades = st.builds(BantModel, budget=criterion(), authority=criterion(), need=criterion(), timeline=criterion())
+    named = (
+        (st.none() | st.lists(st.sampled_from(engagement), min_size=1, unique=True).map(tuple))
+        if engagement
+        else st.none()
+    )
+    window = st.builds(Window, lengths, st.floats(0.5, 60), rules=named, decayed=st.booleans())
+    hand_raisers = st.lists(st.sampled_from([*fit_names, *engagement]), max_size=3, unique=True).map(tuple)
+    stages = st.builds(
+        StageRules,
+        mql_threshold=st.integers(0, 100),
+        mql_min_grade=st.none() | st.sampled_from(list(Grade)),
+        mql_rules=hand_raisers,
+        mql_rules_skip_grade=st.booleans(),
+        mql_rules_min_fit=st.sampled_from([0.0, -math.inf, 15.0]),
+    )
+    return QualificationModel(
+        scoring=model,
+        bant=draw(grades),
+        temperature=draw(st.builds(TemperatureModel, hot=window, warm=window)),
+        stages=draw(stages),
+    )
+
+
+models = plain_models | grouped_models()
 previous_states = st.none() | st.builds(
     StageState,
     stage=st.sampled_from([Stage.RAW, Stage.MQL, Stage.RECYCLED]),
     entered=st.just({Stage.RAW: NOW - timedelta(days=200), Stage.MQL: NOW - timedelta(days=100, hours=3)}),
-    recycled_at=st.just(NOW - timedelta(days=50)),
+    recycled_at=st.sampled_from([NOW - timedelta(days=50), NOW - timedelta(days=2), None]),
 )
 # Contacts with the fields the fit rules and the BANT rules of the models above look at.
 people = st.dictionaries(
@@ -324,7 +616,9 @@ def test_score_grade_and_temperature_alone_equal_the_reference(
     assert scoring.score(contact, activities, model.scoring, NOW) == reference_score(
         contact, activities, model.scoring, NOW
     )
-    assert bant.grade(contact, activities, model.bant, NOW) == reference_grade(contact, activities, model.bant, NOW)
+    assert bant.grade(contact, activities, model.bant, NOW, scoring=model.scoring) == reference_grade(
+        contact, activities, model.bant, NOW, model.scoring
+    )
     assert temperature.temperature(activities, model.scoring, model.temperature, NOW) == reference_temperature(
         activities, model.scoring, model.temperature, NOW
     )

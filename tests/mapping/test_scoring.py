@@ -280,7 +280,10 @@ def test_the_explanation_is_plain_data_for_json() -> None:
 
     dumped = json.loads(json.dumps(dataclasses.asdict(score(person(job_title="VP"), activities, model, NOW))))
 
-    assert dumped["fit_rules"] == [{"rule": "Senior title", "field": "job_title", "value": "VP", "points": 25}]
+    assert dumped["fit_rules"] == [
+        {"rule": "Senior title", "field": "job_title", "value": "VP", "points": 25, "tier": None, "detail": None}
+    ]
+    assert (dumped["combine"], dumped["fit_raw"]) == ("clamped", 25)
     assert dumped["engagement_rules"][0]["rule"] == "Pricing page"
     assert dumped["engagement_rules"][0]["activities"] == 1
 
@@ -292,6 +295,7 @@ def test_the_explanation_is_plain_data_for_json() -> None:
         ({"half_life_days": 0}, "half_life_days must be above 0"),
         ({"max_age_days": -1}, "max_age_days must be above 0"),
         ({"fit_weight": -0.5}, "must be 0 or more"),
+        ({"combine": "sum"}, "combine must be one of clamped, net"),
     ],
 )
 def test_scoring_model_rejects_impossible_settings(options: dict[str, float], message: str) -> None:
@@ -304,3 +308,101 @@ def test_engagement_rule_rejects_a_cap_or_half_life_of_zero() -> None:
         EngagementRule("Meeting", frozenset({"meeting"}), 10, cap=0)
     with pytest.raises(ValueError, match="half_life_days must be above 0"):
         EngagementRule("Meeting", frozenset({"meeting"}), 10, half_life_days=0)
+
+
+# -- how fit and engagement combine ------------------------------------------------------------------------------
+STUDENT = FitRule("Student", "job_title", Regex.compile(r"(?i)\bstudent\b"), -30)
+FREE_MAIL_DOMAIN = FitRule("Free-mail address", "email_domain", Regex.compile(r"^(gmail|yahoo)\."), -20)
+DEMO_FORM = EngagementRule("Demo request", frozenset({"form_submission"}), 35, where=(("form", Contains("demo")),))
+DEMO_PAGE = EngagementRule("Demo page", frozenset({"page_view"}), 6, where=(("url", Contains("/demo")),))
+VP = FitRule("VP", "job_title", Regex.compile(r"(?i)\bvp\b"), 60)
+PAGES = EngagementRule("Pages", frozenset({"page_view"}), 30, where=(("url", Contains("/x")),))
+
+
+def combined(combine: str, *fit: FitRule, fit_weight: float = 0.5, engagement_weight: float = 0.5) -> ScoringModel:
+    return ScoringModel(
+        fit_rules=fit,
+        engagement_rules=(DEMO_FORM, DEMO_PAGE, PAGES),
+        fit_weight=fit_weight,
+        engagement_weight=engagement_weight,
+        combine=combine,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("combine", "fields", "activities", "expected", "parts"),
+    [
+        # the free-mail student who fills the demo form: fit -50, engagement 41
+        pytest.param(
+            "clamped",
+            {"job_title": "Student", "email": "kim@gmail.com"},
+            [did("form_submission", 0, form="demo"), did("page_view", 0, url="/demo")],
+            21,
+            (0, 41),
+            id="clamped: a bad fit cannot cancel engagement",
+        ),
+        pytest.param(
+            "net",
+            {"job_title": "Student", "email": "kim@gmail.com"},
+            [did("form_submission", 0, form="demo"), did("page_view", 0, url="/demo")],
+            0,
+            (0, 41),
+            id="net: negative fit points subtract from engagement",
+        ),
+        pytest.param(
+            "net",
+            {"job_title": "Student"},
+            [did("form_submission", 0, form="demo"), did("page_view", 0, url="/demo")],
+            6,
+            (0, 41),
+            id="net: what is left after the fit is subtracted",
+        ),
+        # when both parts are within 0..100 the two modes agree
+        pytest.param(
+            "clamped",
+            {"job_title": "VP Sales"},
+            [did("form_submission", 0, form="demo")],
+            48,
+            (60, 35),
+            id="clamped, in range",
+        ),
+        pytest.param(
+            "net", {"job_title": "VP Sales"}, [did("form_submission", 0, form="demo")], 48, (60, 35), id="net, in range"
+        ),
+        # engagement above 100: clamped caps it before weighting, net lets it count, and clamps only the total
+        pytest.param(
+            "clamped", {}, [did("page_view", 0, url="/x")] * 5, 50, (0, 100), id="clamped: engagement capped at 100"
+        ),
+        pytest.param("net", {}, [did("page_view", 0, url="/x")] * 5, 75, (0, 100), id="net: engagement 150 counts"),
+        pytest.param(
+            "net", {"job_title": "VP"}, [did("page_view", 0, url="/x")] * 10, 100, (60, 100), id="net: total clamped"
+        ),
+    ],
+)
+def test_combine_mode_decides_how_fit_and_engagement_make_the_score(
+    combine: str, fields: dict[str, str], activities: list[Activity], expected: int, parts: tuple[float, float]
+) -> None:
+    result = score(person(**fields), activities, combined(combine, STUDENT, FREE_MAIL_DOMAIN, VP), NOW)
+
+    assert result.score == expected
+    assert (round(result.fit), round(result.engagement)) == parts  # the written parts stay 0..100 either way
+    assert result.combine == combine
+
+
+def test_net_records_only_the_clamp_of_the_total_and_keeps_the_raw_sums() -> None:
+    activities = [did("form_submission", 0, form="demo")]
+
+    result = score(
+        person(job_title="Student", email="kim@gmail.com"), activities, combined("net", STUDENT, FREE_MAIL_DOMAIN), NOW
+    )
+
+    assert (result.fit_raw, result.engagement_raw) == (-50, 35)
+    assert result.clamps == (Clamp("score", -7.5, 0),)
+
+
+def test_clamped_is_the_default_and_scores_as_before() -> None:
+    result = score(person(job_title="Student"), [did("page_view", 0, url="/x")] * 5, combined("clamped", STUDENT), NOW)
+
+    assert ScoringModel().combine == "clamped"
+    assert [c.total for c in result.clamps] == ["fit", "engagement"]
+    assert result.score == 50

@@ -10,14 +10,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadstage.mapping.bant import CRITERIA, ActivityRule, BantModel, BantRule, Cutoffs, FieldRule, grade
-from leadstage.mapping.conditions import Absent, Condition, Contains, Equals, OneOf, Present, Range, Regex
+from leadstage.mapping.conditions import BAND_MODES, Absent, Condition, Contains, Equals, OneOf, Present, Range, Regex
 from leadstage.mapping.model import Activity, Contact
-from leadstage.mapping.scoring import EngagementRule, FitRule, ScoringModel, score
+from leadstage.mapping.scoring import COMBINE_MODES, EngagementRule, FitRule, ScoringModel, score
 from leadstage.mapping.temperature import TemperatureModel, Window, temperature
 from tests.mapping.scoring_support import NOW, did, person
 
 FIELDS = ("job_title", "industry", "employees", "email")
-VALUES = ("VP Sales", "intern", "Software", "Retail", "100-500", "12", "1,000+", "ann@gmail.com", "", " ")
+VALUES = (
+    "VP Sales",
+    "intern",
+    "Software",
+    "Retail",
+    "100-500",
+    "12",
+    "1,000+",
+    "25-50",
+    "5,000 to 10,000",
+    "ann@gmail.com",
+    "",
+    " ",
+)
 KINDS = ("page_view", "form_submission", "meeting", "email_open")
 URLS = ("https://x.io/pricing", "https://x.io/blog", "/Pricing/enterprise", "")
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None)
@@ -28,7 +41,7 @@ conditions: st.SearchStrategy[Condition] = st.one_of(
     st.builds(Equals, st.sampled_from(VALUES)),
     st.builds(OneOf, st.lists(st.sampled_from(VALUES), min_size=1, max_size=3).map(tuple)),
     st.sampled_from([Regex.compile("(?i)vp|chief"), Regex.compile("@gmail"), Regex.compile("pricing")]),
-    ranges.map(lambda ends: Range(*ends)),
+    st.builds(lambda ends, band: Range(*ends, band=band), ranges, st.sampled_from(BAND_MODES)),
     st.just(Present()),
     st.just(Absent()),
     st.builds(Contains, st.sampled_from(("pricing", "a", "1"))),
@@ -67,6 +80,7 @@ def scoring_models(rule_points: st.SearchStrategy[float] = points) -> st.SearchS
         engagement_weight=st.floats(0, 2),
         half_life_days=half_lives,
         max_age_days=st.none() | st.floats(1, 800),
+        combine=st.sampled_from(COMBINE_MODES),
     )
 
 
@@ -82,8 +96,8 @@ activities_ = st.builds(
 activity_lists = st.lists(activities_, max_size=12)
 temperature_models = st.builds(
     TemperatureModel,
-    hot=st.builds(Window, st.floats(0.5, 60), st.floats(0.5, 100)),
-    warm=st.builds(Window, st.floats(0.5, 120), st.floats(0.5, 100)),
+    hot=st.builds(Window, st.floats(0.5, 60), st.floats(0.5, 100), decayed=st.booleans()),
+    warm=st.builds(Window, st.floats(0.5, 120), st.floats(0.5, 100), decayed=st.booleans()),
 )
 
 
@@ -205,3 +219,15 @@ def test_evaluation_is_deterministic_and_ignores_activity_order(
 
     assert evaluate(activities) == evaluate(activities)
     assert evaluate(shuffled) == evaluate(activities)
+
+
+@PROPERTY_SETTINGS
+@given(scoring_models(positive_points), temperature_models, activity_lists, st.floats(0, 400))
+def test_window_points_never_increase_as_now_moves_later_decayed_or_not(
+    model: ScoringModel, windows: TemperatureModel, activities: list[Activity], days_later: float
+) -> None:
+    earlier = temperature(activities, model, windows, NOW)
+    later = temperature(activities, model, windows, NOW + timedelta(days=days_later))
+
+    for before, after in zip(earlier.points_by_window, later.points_by_window, strict=True):
+        assert after.points <= before.points

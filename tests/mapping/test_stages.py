@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from leadstage.mapping.model import Contact, Grade, Stage, StageState, TransitionSource
-from leadstage.mapping.stages import SignalMap, StageRules, UnknownSignal, decide, handover_breached, observe
+from leadstage.mapping.stages import (
+    HandRaise,
+    SignalMap,
+    StageRules,
+    UnknownSignal,
+    decide,
+    handover_breached,
+    observe,
+)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -237,3 +247,176 @@ def test_handover_sla_flags_an_mql_not_accepted_within_48_hours(stage, mql_hours
 def test_the_decision_carries_the_sla_flag():
     state = remembered(Stage.MQL, observed=Stage.RAW, mql=NOW - timedelta(hours=50))
     assert decide(person("lead"), state, 80, Grade.B, None, RULES, NOW).sla_breached is True
+
+
+# -- hand-raisers ---------------------------------------------------------------------------------------------------
+HAND_RAISERS = StageRules(
+    signals=(LIFECYCLE, LEAD_STATUS), mql_threshold=60, mql_min_grade=Grade.C, mql_rules=("Demo request", "Title")
+)
+RECYCLED_ON = NOW - timedelta(days=40)
+
+
+def raised(at_days_ago: float | None = 1, fit: float = 10, rule: str = "Demo request") -> HandRaise:
+    return HandRaise(rule, None if at_days_ago is None else NOW - timedelta(days=at_days_ago), fit)
+
+
+@pytest.mark.parametrize(
+    ("stage", "hand_raise", "grade", "last_days_ago", "rules", "expected", "reason"),
+    [
+        pytest.param(
+            Stage.RAW,
+            raised(),
+            Grade.C,
+            1,
+            HAND_RAISERS,
+            Stage.MQL,
+            "hand-raiser: rule 'Demo request' holds (score 20, threshold 60) and grade C meets minimum C",
+            id="raw, whatever the score",
+        ),
+        pytest.param(
+            Stage.RAW,
+            raised(),
+            Grade.D,
+            1,
+            HAND_RAISERS,
+            Stage.RAW,
+            "stays raw: score 20 < threshold 60; hand-raiser rule 'Demo request' holds, but grade D below minimum C",
+            id="the minimum grade still applies",
+        ),
+        pytest.param(
+            Stage.RAW,
+            raised(),
+            Grade.D,
+            1,
+            dataclasses.replace(HAND_RAISERS, mql_rules_skip_grade=True),
+            Stage.MQL,
+            "hand-raiser: rule 'Demo request' holds (score 20, threshold 60)",
+            id="unless skipped",
+        ),
+        pytest.param(
+            Stage.RAW,
+            raised(fit=-40),
+            Grade.A,
+            1,
+            HAND_RAISERS,
+            Stage.RAW,
+            "stays raw: score 20 < threshold 60; hand-raiser rule 'Demo request' holds, but fit -40 below the "
+            "hand-raiser minimum 0",
+            id="a negative fit is not a hand-raiser",
+        ),
+        pytest.param(
+            Stage.RAW,
+            raised(fit=-40),
+            Grade.A,
+            1,
+            dataclasses.replace(HAND_RAISERS, mql_rules_min_fit=-math.inf),
+            Stage.MQL,
+            "hand-raiser: rule 'Demo request' holds (score 20, threshold 60) and grade A meets minimum C",
+            id="no minimum fit",
+        ),
+        pytest.param(
+            Stage.RAW,
+            None,
+            Grade.A,
+            1,
+            HAND_RAISERS,
+            Stage.RAW,
+            "stays raw: score 20 < threshold 60; no hand-raiser rule holds (Demo request, Title)",
+            id="no rule holds",
+        ),
+        pytest.param(
+            Stage.RECYCLED,
+            raised(3),
+            Grade.B,
+            3,
+            HAND_RAISERS,
+            Stage.MQL,
+            "hand-raiser: rule 'Demo request' holds (score 20, threshold 60) and grade B meets minimum C, with "
+            "activity on 2026-05-29 after the recycle on 2026-04-22",
+            id="recycled, asking again after the recycle",
+        ),
+        pytest.param(
+            Stage.RECYCLED,
+            raised(50),
+            Grade.B,
+            3,
+            HAND_RAISERS,
+            Stage.RECYCLED,
+            "stays recycled: score 20 < threshold 60; hand-raiser rule 'Demo request' holds, but not after the "
+            "recycle on 2026-04-22",
+            id="recycled, the request was before the recycle (newer activity of another kind does not count)",
+        ),
+        pytest.param(
+            Stage.RECYCLED,
+            raised(None, rule="Title"),
+            Grade.B,
+            3,
+            HAND_RAISERS,
+            Stage.MQL,
+            "hand-raiser: rule 'Title' holds (score 20, threshold 60) and grade B meets minimum C, with activity on "
+            "2026-05-29 after the recycle on 2026-04-22",
+            id="recycled, a fit rule with any activity after the recycle",
+        ),
+        pytest.param(
+            Stage.RECYCLED,
+            raised(None, rule="Title"),
+            Grade.B,
+            45,
+            HAND_RAISERS,
+            Stage.RECYCLED,
+            "stays recycled: score 20 < threshold 60; hand-raiser rule 'Title' holds, but not after the recycle on "
+            "2026-04-22",
+            id="recycled, a fit rule without activity after the recycle",
+        ),
+        pytest.param(
+            Stage.RAW,
+            raised(),
+            Grade.C,
+            1,
+            dataclasses.replace(HAND_RAISERS, mql_rules=()),
+            Stage.RAW,
+            "stays raw: score 20 < threshold 60",
+            id="without mql_rules nothing changes",
+        ),
+    ],
+)
+def test_a_hand_raiser_becomes_an_mql_whatever_the_score(
+    stage, hand_raise, grade, last_days_ago, rules, expected, reason
+):
+    observed = Stage.RECYCLED if stage is Stage.RECYCLED else Stage.RAW
+    state = (
+        remembered(Stage.RECYCLED, observed=observed, recycled=RECYCLED_ON)
+        if stage is Stage.RECYCLED
+        else remembered(Stage.RAW, raw=NOW - timedelta(days=90))
+    )
+    contact = person("lead", "BAD_TIMING" if stage is Stage.RECYCLED else None)
+    last = NOW - timedelta(days=last_days_ago)
+
+    decision = decide(contact, state, 20, grade, last, rules, NOW, hand_raise)
+
+    assert (decision.stage, decision.reason) == (expected, reason)
+    if expected is Stage.MQL:
+        (promotion,) = decision.transitions
+        assert (promotion.from_stage, promotion.source) == (stage, TransitionSource.COMPUTED)
+
+
+@pytest.mark.parametrize(
+    ("lifecycle", "status", "stage"),
+    [
+        ("marketingqualifiedlead", None, Stage.MQL),
+        ("lead", "IN_PROGRESS", Stage.SAL),
+        ("lead", "UNQUALIFIED", Stage.DISQUALIFIED),
+    ],
+)
+def test_a_hand_raise_moves_nobody_but_raw_and_recycled_leads(lifecycle, status, stage):
+    state = remembered(stage, observed=stage, raw=NOW - timedelta(days=90))
+
+    decision = decide(person(lifecycle, status), state, 20, Grade.A, NOW, HAND_RAISERS, NOW, raised())
+
+    assert (decision.stage, decision.transitions) == (stage, ())
+
+
+def test_a_score_over_the_threshold_promotes_as_before_even_with_a_hand_raise():
+    decision = decide(person(), remembered(Stage.RAW), 70, Grade.C, NOW, HAND_RAISERS, NOW, raised())
+
+    assert decision.transitions[0].reason == "score 70 >= threshold 60 and grade C meets minimum C"

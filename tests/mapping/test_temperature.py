@@ -77,3 +77,80 @@ def test_default_windows_are_a_week_for_hot_and_a_month_for_warm() -> None:
 def test_a_window_must_span_some_time() -> None:
     with pytest.raises(ValueError, match="within_days must be above 0"):
         Window(within_days=0, min_points=5)
+
+
+# -- decayed windows, and windows counting some rules ------------------------------------------------------------
+DECAYING = ScoringModel(
+    engagement_rules=(
+        EngagementRule("Pricing", frozenset({"page_view"}), 10, where=(("url", Contains("/pricing")),), cap=30),
+        EngagementRule("Meeting", frozenset({"meeting"}), 20, half_life_days=7),
+        EngagementRule("Email open", frozenset({"email_open"}), 1, cap=5),
+    ),
+    half_life_days=30,
+)
+
+
+@pytest.mark.parametrize(
+    ("window", "activities", "points"),
+    [
+        pytest.param(Window(30, 5), [did("meeting", 7)], 20, id="undecayed: as it happened"),
+        pytest.param(Window(30, 5, decayed=True), [did("meeting", 7)], 10, id="decayed by the rule's half-life"),
+        pytest.param(Window(30, 5, decayed=True), [pricing(30)], 5, id="decayed by the model's half-life"),
+        pytest.param(Window(30, 5, decayed=True), [pricing(0)] * 4, 30, id="the rule's cap after decay"),
+        pytest.param(Window(30, 5, decayed=True), [pricing(31)], 0, id="outside the window"),
+        pytest.param(Window(30, 5, decayed=True), [did("meeting", 1)], 18.1, id="to a tenth, rounded down (18.19)"),
+        pytest.param(Window(30, 5, rules=("Meeting",)), [did("meeting", 1), pricing(1)], 20, id="only the rules named"),
+        pytest.param(Window(30, 5, rules=("Meeting", "Pricing")), [did("meeting", 1), pricing(1)], 30, id="two named"),
+        pytest.param(Window(30, 5, rules=("Email open",)), [did("meeting", 1)], 0, id="a named rule with nothing"),
+        pytest.param(
+            Window(30, 5, rules=("Meeting",), decayed=True), [did("meeting", 14), pricing(0)], 5, id="both at once"
+        ),
+    ],
+)
+def test_a_window_counts_the_rules_it_names_decayed_when_it_says(
+    window: Window, activities: list[Activity], points: float
+) -> None:
+    result = temperature(activities, DECAYING, TemperatureModel(hot=Window(7, 1000), warm=window), NOW)
+
+    assert result.points_by_window[1].points == points
+
+
+@pytest.mark.parametrize(
+    ("windows", "activities", "expected", "reason"),
+    [
+        pytest.param(
+            TemperatureModel(hot=Window(7, 20, rules=("Meeting", "Pricing")), warm=Window(30, 5)),
+            [did("email_open", day) for day in range(5)],
+            Temperature.WARM,
+            "warm: 5 points in the last 30 days (warm needs 5), but 0 points of Meeting, Pricing in the last 7 days "
+            "(hot needs 20)",
+            id="opens never make anyone hot when hot counts intent only",
+        ),
+        pytest.param(
+            TemperatureModel(hot=Window(7, 20), warm=Window(30, 5, decayed=True)),
+            [did("email_open", 25 + day) for day in range(5)],
+            Temperature.COLD,
+            "cold: 2.6 decayed points in the last 30 days (warm needs 5)",  # 2.68, rounded down
+            id="old opens have cooled down",
+        ),
+        pytest.param(
+            TemperatureModel(hot=Window(7, 20, decayed=True), warm=Window(30, 5)),
+            [did("meeting", 6.9)],
+            Temperature.WARM,
+            "warm: 20 points in the last 30 days (warm needs 5), but 10.0 decayed points in the last 7 days (hot "
+            "needs 20)",
+            id="a decayed hot window: a meeting six days ago is no longer hot",
+        ),
+    ],
+)
+def test_windows_with_rules_or_decay_explain_themselves(
+    windows: TemperatureModel, activities: list[Activity], expected: Temperature, reason: str
+) -> None:
+    result = temperature(activities, DECAYING, windows, NOW)
+
+    assert (result.temperature, result.reason) == (expected, reason)
+
+
+def test_a_window_naming_no_rules_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one engagement rule name"):
+        Window(7, 20, rules=())

@@ -22,6 +22,35 @@ def engagement(index, **change):
     return lambda d: d["scoring"]["engagement"][index].update(change)
 
 
+def tier(index, **change):
+    """A change to a tier of the shipped "Seniority" rule (scoring.fit[4])."""
+    return lambda d: d["scoring"]["fit"][4]["tiers"][index].update(change)
+
+
+def student_part(*path, **change):
+    """A change to a table inside the shipped "Student" group (scoring.fit[5]): path of keys and indexes."""
+
+    def edit(data):
+        node = data["scoring"]["fit"][5]
+        for key in path:
+            node = node[key]
+        node.update(change)
+
+    return edit
+
+
+def edit(path, value):
+    """Set the value at ``path`` (keys and indexes) of the config data."""
+
+    def apply(data):
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return apply
+
+
 def portal(**change):
     return lambda d: d["portals"]["main"].update(change)
 
@@ -38,10 +67,10 @@ def drop(*path):
 
 MISTAKES = [
     ("bad regex", fit(0, regex="(unclosed"), "scoring.fit[0].regex", "regex"),
-    ("two operators in one rule", fit(1, equals="Manager"), "scoring.fit[1]", "exactly one"),
+    ("two operators in one rule", fit(0, equals="Software"), "scoring.fit[0]", "exactly one"),
     ("unknown operator", fit(2, matches="x"), "scoring.fit[2]", ""),
     ("points as text", fit(3, points="25"), "scoring.fit[3].points", ""),
-    ("duplicate rule name", fit(4, name="Senior title"), "scoring.fit", "Senior title"),
+    ("duplicate rule name", fit(6, name="Seniority"), "scoring.fit", "Seniority"),
     ("negative half-life", lambda d: d["scoring"].update(half_life_days=-3), "scoring.half_life_days", "above 0"),
     ("both weights zero", lambda d: d["scoring"].update(fit_weight=0, engagement_weight=0), "scoring", "weight"),
     ("unknown activity kind", engagement(0, kind="pageview"), "scoring.engagement[0].kind", "page_view"),
@@ -86,8 +115,14 @@ MISTAKES = [
     # A typo in a field name would silently disable the rule: each is an error with a suggestion.
     (
         "HubSpot's property name in a rule",
-        fit(0, field="jobtitle"),
-        "scoring.fit[0].field",
+        fit(6, field="jobtitle"),
+        "scoring.fit[6].field",
+        "'jobtitle' is HubSpot's name for the canonical field 'job_title'",
+    ),
+    (
+        "HubSpot's property name in a tier",
+        tier(1, field="jobtitle"),
+        "scoring.fit[4].tiers[1].field",
         "'jobtitle' is HubSpot's name for the canonical field 'job_title'",
     ),
     (
@@ -96,7 +131,7 @@ MISTAKES = [
         "scoring.fit[3].field",
         "'Industry' is Salesforce's name for the canonical field 'industry'",
     ),
-    ("a field that does not exist", fit(4, field="employes"), "scoring.fit[4].field", "did you mean 'employees'?"),
+    ("a field that does not exist", fit(2, field="employes"), "scoring.fit[2].field", "did you mean 'employees'?"),
     (
         "an activity attribute in the wrong case",
         engagement(0, where={"URL": {"contains": "/pricing"}}),
@@ -149,6 +184,109 @@ MISTAKES = [
         "state.url",
         "not a database URL",
     ),
+    # Groups, tiers and rule references (the "Student" group is any = [title, all = [domain, not = { rule }]]).
+    ("an empty group", fit(5, any=[]), "scoring.fit[5].any", "an empty group"),
+    ("a group and a field on one rule", fit(5, field="job_title"), "scoring.fit[5]", "not several (found: field, any)"),
+    (
+        "an unknown key deep in a group",
+        student_part("any", 1, "all", 1, "not", regexp="x"),
+        "scoring.fit[5].any[1].all[1].not.regexp",
+        "unknown key",
+    ),
+    (
+        "a lookbehind deep in a group",
+        student_part("any", 1, "all", 0, regex="(?<=@)edu"),
+        "scoring.fit[5].any[1].all[0].regex",
+        "RE2",
+    ),
+    (
+        "a group naming a rule that does not exist",
+        student_part("any", 1, "all", 1, "not", rule="Senority"),
+        "scoring.fit[5].any[1].all[1].not.rule",
+        "no fit or engagement rule is named 'Senority'; did you mean 'Seniority'?",
+    ),
+    (
+        "a rule referring to itself",
+        lambda d: d["scoring"]["fit"][5]["any"].append({"rule": "Student"}),
+        "scoring.fit[5].any[2].rule",
+        "rule 'Student' refers to itself: 'Student' -> 'Student'",
+    ),
+    (
+        "two rules referring to each other",
+        edit(
+            ("scoring", "fit", 4, "tiers", 3),
+            {
+                "name": "Manager",
+                "all": [{"field": "job_title", "regex": "(?i)manager"}, {"not": {"rule": "Student"}}],
+                "points": 10,
+            },
+        ),
+        "scoring.fit[4].tiers[3].all[1].not.rule",
+        "rule 'Seniority' refers to itself: 'Seniority' -> 'Student' -> 'Seniority'",
+    ),
+    ("a rule at the top of a fit rule", fit(2, rule="Seniority"), "scoring.fit[2]", "inside a group"),
+    ("tiers without a tier", fit(4, tiers=[]), "scoring.fit[4].tiers", "at least one tier"),
+    ("points beside tiers", fit(4, points=10), "scoring.fit[4]", "per tier"),
+    ("two tiers of one name", tier(1, name="C-level"), "scoring.fit[4].tiers", "'C-level'"),
+    ("a tier without points", drop("scoring", "fit", 4, "tiers", 2, "points"), "scoring.fit[4].tiers[2].points", ""),
+    (
+        "BANT naming a rule that does not exist",
+        lambda d: d["bant"]["need"][0].update(rule="Demo requests"),
+        "bant.need[0].rule",
+        "did you mean 'Demo request'?",
+    ),
+    (
+        "BANT choosing a tier the rule does not have",
+        lambda d: d["bant"]["authority"][0].update(tiers=["C-level", "VPs"]),
+        "bant.authority[0].tiers[1]",
+        "rule 'Seniority' has no tier 'VPs'; did you mean 'VP'?",
+    ),
+    (
+        "BANT choosing tiers of an engagement rule",
+        lambda d: d["bant"]["need"][0].update(tiers=["VP"]),
+        "bant.need[0].tiers",
+        "'Demo request' is an engagement rule: it has no tiers",
+    ),
+    (
+        "a time window on a fit rule named by BANT",
+        lambda d: d["bant"]["authority"][0].update(within_days=30),
+        "bant.authority[0].within_days",
+        "'Seniority' is a fit rule",
+    ),
+    (
+        "a name both a fit and an engagement rule have",
+        engagement(0, name="Seniority"),
+        "bant.authority[0].rule",
+        "'Seniority' names both scoring.fit[4] and scoring.engagement[0]",
+    ),
+    (
+        "a temperature window counting a fit rule",
+        lambda d: d["temperature"]["hot"]["rules"].append("Seniority"),
+        "temperature.hot.rules[8]",
+        "'Seniority' is a fit rule",
+    ),
+    (
+        "a temperature window counting an unknown rule",
+        edit(("temperature", "hot", "rules", 0), "Pricing page visits"),
+        "temperature.hot.rules[0]",
+        "no engagement rule is named 'Pricing page visits'; did you mean 'Pricing page visit'?",
+    ),
+    ("a temperature window counting no rule", edit(("temperature", "hot", "rules"), []), "temperature.hot.rules", ""),
+    (
+        "a hand-raiser rule that does not exist",
+        lambda d: d["stages"].update(mql_rules=["Demo requests"]),
+        "stages.mql_rules[0]",
+        "did you mean 'Demo request'?",
+    ),
+    (
+        "a hand-raiser fit minimum of infinity",
+        lambda d: d["stages"].update(mql_rules_min_fit=float("inf")),
+        "stages.mql_rules_min_fit",
+        "-inf for no minimum",
+    ),
+    ("an unknown way to combine", lambda d: d["scoring"].update(combine="sum"), "scoring.combine", "'clamped'"),
+    ("an unknown band reading", fit(1, band="middle"), "scoring.fit[1].band", "'midpoint'"),
+    ("a band reading without a range", fit(0, band="overlap"), "scoring.fit[0]", "band says how a number band"),
     (
         "a state store nobody answers at",
         lambda d: d["state"].update(url="postgresql+psycopg://postgres@127.0.0.1:1/leadstage"),

@@ -12,6 +12,8 @@ from datetime import timedelta
 from typer.testing import CliRunner
 
 from leadstage.sync.cli import app
+from leadstage.sync.config import settings_from_data
+from leadstage.sync.demo.main import example_config_text
 from tests.conftest import TOKEN, TOKEN_ENV, make_harness, make_sandbox, make_sf_harness, write_config
 
 runner = CliRunner()
@@ -28,7 +30,14 @@ COMPANY_MODEL = {
         "engagement": [],
     },
     "bant": {"budget": [], "authority": [], "need": [], "timeline": []},
+    "temperature": {"hot": {"within_days": 7, "min_points": 20}, "warm": {"within_days": 30, "min_points": 5}},
 }
+
+
+def _company_model(folder):
+    """The example's tables, with COMPANY_MODEL's scoring, BANT and temperature and no hand-raiser rules."""
+    stages = tomllib.loads(example_config_text())["stages"]
+    return {**COMPANY_MODEL, "stages": {**stages, "mql_rules": []}}
 
 
 def _hubspot(tmp_path, clock, monkeypatch):
@@ -40,9 +49,7 @@ def _hubspot(tmp_path, clock, monkeypatch):
     people = [box.hubspot.add_contact({"email": f"p{i}@acme.example"}) for i in range(3)]
     for person in people:
         box.hubspot.associate(person, company, primary=True)
-    h = make_harness(tmp_path, box, clock, monkeypatch, COMPANY_MODEL)
-    data = tomllib.loads(h.settings.path.read_text(encoding="utf-8"))
-    write_config(h.settings.path, {**data, **COMPANY_MODEL, "stages": data["stages"]})
+    h = make_harness(tmp_path, box, clock, monkeypatch, sections=_company_model(tmp_path))
     h.connector.setup()
     return box, h, company, people
 
@@ -126,12 +133,12 @@ def test_a_salesforce_contact_reads_its_account_in_the_same_query_and_follows_it
             org.add("Contact", {"LastName": f"P{i}", "Email": f"p{i}@acme.example", "AccountId": account})
             for i in range(3)
         ]
-        model = json.loads(json.dumps(COMPANY_MODEL))
+        model = _company_model(tmp_path)
+        model["scoring"] = json.loads(json.dumps(model["scoring"]))
         model["scoring"]["fit"][0]["one_of"] = ["Technology"]
         h = make_sf_harness(tmp_path, box, clock, monkeypatch, object="Contact")
-        from leadstage.sync.config import load_settings
-
-        h.settings = load_settings(h.settings.path, model)
+        data = {**tomllib.loads(h.settings.path.read_text(encoding="utf-8")), **model}
+        h.settings = settings_from_data(write_config(h.settings.path, data), data)
         h.portal = h.settings.portal("main")
         h.fresh_connector()
         first = h.run()

@@ -80,7 +80,7 @@ def test_explain_shows_the_rules_the_values_and_the_stage_decision(harness):
 
     assert data["contact_id"] == target and data["source"].startswith("state store")
     assert data["score"]["score"] == int(harness.box.hubspot.contacts[target]["leadstage_score"])
-    assert "score = round(0.5 x fit" in data["score"]["formula"]
+    assert "score = round(0.5 x fit" in data["score"]["formula"] and "combine = net" in data["score"]["formula"]
     for rule in data["score"]["fit_rules"]:
         assert {"rule", "field", "value", "points"} <= set(rule)
     for rule in data["score"]["engagement_rules"]:
@@ -118,8 +118,8 @@ def test_explain_on_the_command_line_prints_rules_literally(tmp_path, sandbox, m
     unknown = runner.invoke(app, ["explain", "999999", "-c", str(path)])
 
     assert text.exit_code == 0, text.output
-    assert "Senior title" in text.output and "BANT grade" in text.output
-    assert "c[eiot]o" in text.output  # the authority regex, not eaten as markup
+    assert "Seniority" in text.output and "BANT grade" in text.output
+    assert "[tier" in text.output  # the authority rule's trace "[tier VP: ...]", not eaten as markup
     assert unknown.exit_code == 1 and "not in the state store" in unknown.output
 
 
@@ -152,3 +152,58 @@ def test_a_free_mail_address_counts_through_its_domain_and_explain_shows_the_dom
     assert fired["Free-mail address"]["value"] == "gmail.com"
     assert "Free-mail address -20" in contacts[target]["leadstage_score_reason"]
     assert contacts[target]["email"] not in json.dumps(data["score"])  # the address is not in the explanation
+
+
+def test_explain_shows_the_tier_that_counted_and_the_group_parts_that_held_with_the_values_seen(harness):
+    harness.run()
+    contacts = harness.box.hubspot.contacts
+    vp = next(cid for cid, c in contacts.items() if (c.get("jobtitle") or "").startswith("VP of"))
+    student = next(cid for cid, c in contacts.items() if (c.get("email") or "").endswith(".edu"))
+
+    senior = explain("main", harness.portal.model, harness.store, vp, harness.clock.now())
+    pupil = explain("main", harness.portal.model, harness.store, student, harness.clock.now())
+
+    seniority = next(rule for rule in senior["score"]["fit_rules"] if rule["rule"] == "Seniority")
+    assert (seniority["tier"], seniority["points"], seniority["value"]) == ("VP", 20, contacts[vp]["jobtitle"])
+    assert "Seniority: VP +20" in contacts[vp]["leadstage_score_reason"]
+    authority = next(c for c in senior["bant"]["criteria"] if c["name"] == "authority")
+    assert (
+        authority["holds"]
+        and "rule 'Seniority' in tiers C-level, VP, Director [tier VP: job_title" in (authority["reason"])
+    )
+    fired = next(rule for rule in pupil["score"]["fit_rules"] if rule["rule"] == "Student")
+    assert fired["field"] == "job_title, email_domain" and fired["points"] == -30
+    assert fired["detail"].startswith("any of [job_title 'Student' matches regex")
+    assert fired["detail"].endswith("]: yes")
+    assert contacts[student]["email"] not in json.dumps(pupil["score"])  # the group shows the domain, not the address
+
+
+def test_the_formula_says_how_fit_and_engagement_were_combined():
+    from leadstage.mapping.scoring import ScoreResult, ScoringModel
+    from leadstage.sync.run.explain import formula
+
+    net = ScoreResult(0, 0.0, 41.0, (), (), (), -40.0, 41.0, "net")
+    clamped = ScoreResult(21, 0.0, 41.0, (), (), (), -40.0, 41.0, "clamped")
+
+    assert formula(net, ScoringModel(combine="net")) == (
+        "score = round(0.5 x fit -40.0 + 0.5 x engagement 41.0) within 0..100 = 0 (combine = net: negative fit "
+        "points subtract from engagement; only the total is clamped)"
+    )
+    assert formula(clamped, ScoringModel()) == (
+        "score = round(0.5 x fit 0.0 + 0.5 x engagement 41.0) = 21 (combine = clamped: fit -40.0 and engagement "
+        "41.0 each clamped to 0..100 first)"
+    )
+
+
+def test_explain_on_the_command_line_shows_tiers_group_details_and_the_combine_mode(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    path = write_config(tmp_path / "leadstage.toml", config_data(tmp_path, sandbox.url))
+    runner.invoke(app, ["setup", "-c", str(path)])
+    runner.invoke(app, ["sync", "-c", str(path)])
+    student = next(cid for cid, c in sandbox.hubspot.contacts.items() if (c.get("email") or "").endswith(".edu"))
+
+    text = runner.invoke(app, ["explain", student, "-c", str(path)], terminal_width=400)
+
+    assert text.exit_code == 0, text.output
+    assert "combine = net" in text.output and "written as parts (each 0..100)" in text.output
+    assert "any of [job_title 'Student'" in text.output and "Student" in text.output
