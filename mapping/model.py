@@ -142,7 +142,7 @@ class Contact:
     ``fields`` also holds the derived fields (``derived.DERIVED``: ``email_domain`` from ``email``), whoever
     built the contact: where a derived field's source is present and the field itself is not, the contact keeps
     a copy of the given fields with it added (the given mapping is left alone). A CRM value under the derived
-    field's name wins.
+    field's name wins. ``derived`` names the fields that were added so (``explain`` tells them from the CRM's).
     """
 
     id: str
@@ -152,15 +152,21 @@ class Contact:
     created_at: datetime | None = None
     activity_marker: str | None = None
     stage_dates: Mapping[Stage, StageDate] = field(default_factory=dict)
+    derived: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         derived = derived_fields(self.fields)
         if derived:
             object.__setattr__(self, "fields", {**self.fields, **derived})
+        object.__setattr__(self, "derived", frozenset(derived))
 
     def get(self, name: str) -> str | None:
         """The value of a canonical field, or None when the CRM holds none."""
         return self.fields.get(name)
+
+    def given_fields(self) -> dict[str, str]:
+        """``fields`` without the derived ones: what to keep, so a contact built from them again derives afresh."""
+        return {name: value for name, value in self.fields.items() if name not in self.derived}
 
 
 def epoch_microseconds(moment: datetime) -> int:

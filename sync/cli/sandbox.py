@@ -28,7 +28,15 @@ from leadstage.sync.cli.common import (
 )
 
 
-def serve(port: int, contacts: int, seed: int, data: Path | None, token_env: str, console: Console) -> None:
+def serve(
+    port: int,
+    contacts: int,
+    seed: int,
+    data: Path | None,
+    token_env: str,
+    console: Console,
+    contact_firmographics: bool = False,
+) -> None:
     """Seed (or load) a sandbox portal and serve it on 127.0.0.1 until Ctrl-C."""
     from leadstage.sandbox import Sandbox, SandboxConfig
 
@@ -38,7 +46,7 @@ def serve(port: int, contacts: int, seed: int, data: Path | None, token_env: str
         box.load(data)
         what = f"data from {data}"
     else:
-        box.seed(n_contacts=contacts, seed=seed, now=datetime.now(UTC))
+        box.seed(n_contacts=contacts, seed=seed, now=datetime.now(UTC), contact_firmographics=contact_firmographics)
         what = f"{contacts:,} generated contacts (seed {seed})"
     url = box.start()
     shown = "(from $" + token_env + ")" if os.environ.get(token_env) else token
@@ -66,9 +74,24 @@ def sandbox(
     token_env: Annotated[str, typer.Option(help="Environment variable holding the accepted token.")] = (
         "LEADSTAGE_SANDBOX_TOKEN"
     ),
+    contact_firmographics: Annotated[
+        bool,
+        typer.Option(
+            help="Also copy each company's industry, size band and revenue onto its contacts (by default they "
+            "live on the companies only, as in most real portals)."
+        ),
+    ] = False,
 ) -> None:
     """Serve a local HubSpot-compatible sandbox CRM (no credentials, nothing leaves this machine)."""
-    serve(port=port, contacts=contacts, seed=seed, data=data, token_env=token_env, console=err)
+    serve(
+        port=port,
+        contacts=contacts,
+        seed=seed,
+        data=data,
+        token_env=token_env,
+        console=err,
+        contact_firmographics=contact_firmographics,
+    )
 
 
 def demo(

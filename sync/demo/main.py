@@ -103,7 +103,7 @@ def run_demo(
         if crm == "salesforce":
             box.seed_salesforce(n_leads=contacts, seed=seed, now=seeded_at, with_leadstage_fields=True)
         else:
-            box.seed(n_contacts=contacts, seed=seed, now=seeded_at)
+            box.seed(n_contacts=contacts, seed=seed, now=seeded_at, contact_firmographics=False)
         url = box.start()
         os.environ[DEMO_TOKEN_ENV] = token
         os.environ[DEMO_USER_ENV] = SALESFORCE_USER

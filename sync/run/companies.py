@@ -31,12 +31,17 @@ class WithCompanies:
 
 
 def own_company(contact: Contact) -> dict[str, str]:
-    """The company fields a contact carries itself."""
-    return {name: value for name, value in contact.fields.items() if name.startswith(COMPANY_PREFIX)}
+    """The company fields a contact carries itself (not the ones copied from its own fields for want of them)."""
+    return {
+        name: value
+        for name, value in contact.fields.items()
+        if name.startswith(COMPANY_PREFIX) and name not in contact.derived
+    }
 
 
 def with_company(contact: Contact, company: Mapping[str, str]) -> Contact:
-    """The contact with exactly ``company``'s fields as its company fields (none of the ones it had before)."""
+    """The contact with exactly ``company``'s fields as its company fields (none of the ones it had before); where
+    the company has none, the contact's own fields stand in (``mapping.derived``)."""
     fields = {name: value for name, value in contact.fields.items() if not name.startswith(COMPANY_PREFIX)}
     return dataclasses.replace(contact, fields={**fields, **company})
 

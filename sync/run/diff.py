@@ -31,7 +31,7 @@ def diff(
         written = {**previous.written, **written}
     record = StoredContact(
         contact_id=contact.id,
-        fields=contact.fields,
+        fields=contact.given_fields(),
         activity_marker=contact.activity_marker,
         crm_updated_at=contact.updated_at,
         stage=evaluation.decision.state,

@@ -100,14 +100,20 @@ def explain(
 
 
 def field_sources(contact: Contact) -> dict[str, str]:
-    """Where each field's value came from: the contact's own record, its company's, or derived from another field."""
+    """Where each field's value came from: the contact's own record, its company's, or derived from another field
+    (a company field the company lacks is the contact's own)."""
     company_id = contact.fields.get(COMPANY_ID)
     sources: dict[str, str] = {}
     for name in contact.fields:
-        if name.startswith(COMPANY_PREFIX):
+        if name in contact.derived:
+            source = DERIVED[name][0]
+            if name.startswith(COMPANY_PREFIX):
+                lacking = f"company {company_id} has none" if company_id else "no company"
+                sources[name] = f"contact's own {source} ({lacking})"
+            else:
+                sources[name] = f"derived from {source}"
+        elif name.startswith(COMPANY_PREFIX):
             sources[name] = f"company {company_id}" if company_id else "the record's own company fields"
-        elif name in DERIVED:
-            sources[name] = f"derived from {DERIVED[name][0]}"
         else:
             sources[name] = "contact"
     return sources

@@ -103,3 +103,40 @@ def test_the_shipped_email_rules_leave_business_addresses_alone(email):
     fired = _fit(email)
 
     assert not {"Free-mail address", "Student", "Competitor"} & set(fired)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        # no company values: the contact's own stand in, each for itself
+        ({"industry": "Software"}, {"company.industry": "Software"}),
+        (
+            {"employees": "100-500", "country": "Germany"},
+            {"company.employees": "100-500", "company.country": "Germany"},
+        ),
+        ({"company": "Acme", "city": "Berlin"}, {"company.name": "Acme", "company.city": "Berlin"}),
+        ({"annual_revenue": "20000000"}, {"company.annual_revenue": "20000000"}),
+        # the company's value wins where it has one; the others still fall back
+        ({"industry": "Software", "company.industry": "RETAIL"}, {}),
+        (
+            {"industry": "Software", "employees": "100-500", "company.employees": "12"},
+            {"company.industry": "Software"},
+        ),
+        # nothing to fall back on, and no fallback for fields without a person-level twin
+        ({"job_title": "CEO"}, {}),
+        ({"company.domain": "acme.io"}, {}),
+    ],
+)
+def test_company_fields_fall_back_on_the_contacts_own_only_where_the_company_has_none(fields, expected):
+    assert {k: v for k, v in derived_fields(fields).items() if k.startswith("company.")} == expected
+
+
+def test_a_contact_knows_which_of_its_fields_were_derived():
+    contact = Contact(
+        id="1", updated_at=NOW, fields={"email": "a@acme.io", "industry": "Software", "company.employees": "9"}
+    )
+
+    assert contact.derived == {"email_domain", "company.industry"}
+    assert contact.get("company.industry") == "Software"
+    replaced = dataclasses.replace(contact, fields={"industry": "Software", "company.industry": "RETAIL"})
+    assert replaced.derived == frozenset() and replaced.get("company.industry") == "RETAIL"
